@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages that building and testing Custos needs.
+# Idempotent: prints nothing and touches nothing when everything is present.
+set -eu
+
+PACKAGES="
+build-essential
+pkg-config
+meson
+ninja-build
+clang
+libclang-rt-dev
+clang-format
+libssl-dev
+openssl
+libjansson-dev
+libcmocka-dev
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

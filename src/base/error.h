@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CU_BASE_ERROR_H
+#define CU_BASE_ERROR_H
+
+#include <custos/error.h>
+
+#include "macro.h"
+
+/*
+ * Fill *err (if not NULL) and return `code`, so that a failure reads
+ *     return cu_fail(err, CU_ERR_MALFORMED, "parse", "snp: report truncated");
+ */
+int cu_error_set(struct cu_error *err, int code, const char *stage, const char *file, int line,
+		 const char *fmt, ...) _printf_(6, 7);
+
+#define cu_fail(err, code, stage, ...) cu_error_set((err), (code), (stage), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Reset an error to "no error". */
+void cu_error_clear(struct cu_error *err);
+
+/* Prefix the message of an existing error with more context ("while ..."). */
+void cu_error_prefix(struct cu_error *err, const char *prefix);
+
+#endif

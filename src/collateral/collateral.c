@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../base/error.h"
+#include "../base/fileio.h"
+#include "../base/limits.h"
+#include "../crypto/openssl-util.h"
+#include "../crypto/x509.h"
+#include "collateral.h"
+
+int cu_collateral_new(struct cu_collateral **ret)
+{
+	struct cu_collateral *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return CU_ERR_NOMEM;
+	c->certs = sk_X509_new_null();
+	c->crls = sk_X509_CRL_new_null();
+	if (!c->certs || !c->crls) {
+		cu_collateral_free(c);
+		return CU_ERR_NOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+void cu_collateral_free(struct cu_collateral *c)
+{
+	if (!c)
+		return;
+	cu_x509_stack_freep(&c->certs);
+	cu_crl_stack_freep(&c->crls);
+	free(c);
+}
+
+/* Move everything from the staging stacks into c; cannot fail half-way. */
+static int commit(struct cu_collateral *c, STACK_OF(X509) *certs, STACK_OF(X509_CRL) *crls,
+		  unsigned n_files, struct cu_error *err)
+{
+	int n = 0;
+
+	if (c->n_files + n_files > CU_LIMIT_COLLATERAL_FILES)
+		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral",
+			       "more than %u collateral files", CU_LIMIT_COLLATERAL_FILES);
+	if (certs && !sk_X509_reserve(c->certs, sk_X509_num(c->certs) + sk_X509_num(certs)))
+		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+	if (crls && !sk_X509_CRL_reserve(c->crls, sk_X509_CRL_num(c->crls) + sk_X509_CRL_num(crls)))
+		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+	while (certs && sk_X509_num(certs) > 0) {
+		sk_X509_push(c->certs, sk_X509_shift(certs));
+		n++;
+	}
+	while (crls && sk_X509_CRL_num(crls) > 0) {
+		sk_X509_CRL_push(c->crls, sk_X509_CRL_shift(crls));
+		n++;
+	}
+	c->n_files += n_files;
+	return n;
+}
+
+struct staging {
+	STACK_OF(X509) *certs;
+	STACK_OF(X509_CRL) *crls;
+	unsigned n_files;
+};
+
+static int load_file(struct staging *st, const char *path, struct cu_error *err)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t size;
+	int r;
+
+	if (++st->n_files > CU_LIMIT_COLLATERAL_FILES)
+		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "more than %u collateral files",
+			       CU_LIMIT_COLLATERAL_FILES);
+	r = cu_read_file(path, CU_LIMIT_COLLATERAL_FILE_SIZE, &buf, &size, err);
+	if (r < 0) {
+		if (err)
+			err->stage = "collateral";
+		return r;
+	}
+	return cu_x509_parse_any(buf, size, &st->certs, &st->crls, err);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_path(struct staging *st, const char *path, unsigned depth, struct cu_error *err)
+{
+	struct stat s;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	if (stat(path, &s) < 0)
+		return cu_fail(err, CU_ERR_IO, "collateral", "cannot access %s: %s", path, strerror(errno));
+	if (S_ISREG(s.st_mode))
+		return load_file(st, path, err);
+	if (!S_ISDIR(s.st_mode))
+		return 0;
+	if (depth >= CU_LIMIT_COLLATERAL_DEPTH)
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return cu_fail(err, CU_ERR_IO, "collateral", "cannot open directory %s: %s", path, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nn = realloc(names, ncap * sizeof(*names));
+			if (!nn) {
+				r = cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+				break;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
+			r = cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+			break;
+		}
+		n++;
+		if (n > CU_LIMIT_COLLATERAL_FILES) {
+			r = cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "%s has more than %u entries", path, CU_LIMIT_COLLATERAL_FILES);
+			break;
+		}
+	}
+	closedir(d);
+	if (r == 0) {
+		qsort(names, n, sizeof(*names), name_cmp);
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			int k = load_path(st, names[i], depth + 1, err);
+			r = k < 0 ? k : r;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+int cu_collateral_add_path(struct cu_collateral *c, const char *path, struct cu_error *err)
+{
+	struct staging st = { 0 };
+	int r;
+
+	r = load_path(&st, path, 0, err);
+	if (r >= 0)
+		r = commit(c, st.certs, st.crls, st.n_files, err);
+	cu_x509_stack_freep(&st.certs);
+	cu_crl_stack_freep(&st.crls);
+	return r;
+}
+
+int cu_collateral_add_mem(struct cu_collateral *c, const uint8_t *buf, size_t size,
+			  const char *name, struct cu_error *err)
+{
+	_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
+	int r;
+
+	if (size > CU_LIMIT_COLLATERAL_FILE_SIZE)
+		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "%s is larger than %u bytes",
+			       name ? name : "collateral", CU_LIMIT_COLLATERAL_FILE_SIZE);
+	r = cu_x509_parse_any(buf, size, &certs, &crls, err);
+	if (r <= 0)
+		return r;
+	return commit(c, certs, crls, 1, err);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One evidence format = one file filling one struct cu_evidence_ops, listed
+ * in the registry (registry.c). See docs/internals/adding-a-format.md.
+ */
+#ifndef CU_EVIDENCE_H
+#define CU_EVIDENCE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <openssl/x509.h>
+
+#include <custos/custos.h>
+
+struct cu_collateral;
+
+struct cu_evidence_ops {
+	const char *name; /* "snp": --tee value */
+	const char *tee;  /* "sev-snp": the `tee` claim */
+	/* Cheap structural check used for format detection. */
+	bool (*detect)(const uint8_t *buf, size_t size);
+	/* Decode every field, unverified. */
+	int (*inspect)(const uint8_t *buf, size_t size, json_t **ret, struct cu_error *err);
+	/* Full verification: parse, chain and signature, binding. */
+	int (*verify)(cu_verifier *v, const uint8_t *buf, size_t size,
+		      const struct cu_verify_opts *opts, json_t **ret, struct cu_error *err);
+	/* Per-verifier state of the format (indexes of collateral, caches). */
+	void (*state_free)(void *state);
+};
+
+/* Index of each format in the registry; also the slot of its state. */
+enum cu_format_id {
+	CU_FORMAT_SNP,
+	_CU_FORMAT_MAX,
+};
+
+struct cu_verifier {
+	struct cu_collateral *collateral;
+	STACK_OF(X509) *test_roots;
+	/* Bumped on every change of collateral or roots: format states rebuild. */
+	unsigned generation;
+	pthread_mutex_t lock;
+	void *state[_CU_FORMAT_MAX];
+	unsigned state_generation[_CU_FORMAT_MAX];
+};
+
+extern const struct cu_evidence_ops cu_snp_ops;
+
+/* Common claim helpers. */
+int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size);
+int cu_json_set_u64_hex(json_t *obj, const char *key, uint64_t v);
+
+#endif
