@@ -25,39 +25,43 @@ static const char *prog = "custos";
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: %s COMMAND [OPTIONS] FILE\n"
-		"\n"
-		"Verify attestation evidence from hardware TEEs offline, against pinned vendor roots.\n"
-		"\n"
-		"Commands:\n"
-		"  verify FILE    verify evidence; print its claims as JSON on success\n"
-		"  inspect FILE   print every decoded field, UNVERIFIED (nothing is checked)\n"
-		"  version        print the version\n"
-		"  help           show this help\n"
-		"\n"
-		"Options of verify:\n"
-		"  --tee FORMAT          evidence format (snp); detected when left out\n"
-		"  --at TIME             verification time, RFC 3339 (e.g. 2024-01-01T00:00:00Z);\n"
-		"                        default: now. Certificates and collateral are checked at this time\n"
-		"  --collateral PATH     certificate/CRL file or directory (PEM or DER), repeatable;\n"
-		"                        recognised by content, unrelated files are ignored\n"
-		"  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a mismatch\n"
-		"                        is a rejection\n"
-		"  --json                on failure, also print a JSON error object on standard output\n"
-		"  --insecure-test-root FILE\n"
-		"                        INSECURE, for tests only: trust FILE as an extra root\n"
-		"\n"
-		"Options of inspect:\n"
-		"  --tee FORMAT          evidence format; detected when left out\n"
-		"  --json                print the fields as JSON\n"
-		"\n"
-		"Exit status: 0 verified, 1 rejected (one line on standard error names the stage\n"
-		"and the reason), 2 usage error or unreadable input.\n"
-		"\n"
-		"Example:\n"
-		"  %s verify --at 2024-01-01T00:00:00Z --collateral vcek.der report.bin\n",
-		prog, prog);
+	fprintf(
+	    f,
+	    "Usage: %s COMMAND [OPTIONS] FILE\n"
+	    "\n"
+	    "Verify attestation evidence from hardware TEEs offline, against pinned vendor roots.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  verify FILE    verify evidence; print its claims as JSON on success\n"
+	    "  inspect FILE   print every decoded field, UNVERIFIED (nothing is checked)\n"
+	    "  version        print the version\n"
+	    "  help           show this help\n"
+	    "\n"
+	    "Options of verify:\n"
+	    "  --tee FORMAT          evidence format (snp); detected when left out\n"
+	    "  --at TIME             verification time, RFC 3339 (e.g. 2024-01-01T00:00:00Z);\n"
+	    "                        default: now. Certificates and collateral are checked at this "
+	    "time\n"
+	    "  --collateral PATH     certificate/CRL file or directory (PEM or DER), repeatable;\n"
+	    "                        recognised by content, unrelated files are ignored\n"
+	    "  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a "
+	    "mismatch\n"
+	    "                        is a rejection\n"
+	    "  --json                on failure, also print a JSON error object on standard "
+	    "output\n"
+	    "  --insecure-test-root FILE\n"
+	    "                        INSECURE, for tests only: trust FILE as an extra root\n"
+	    "\n"
+	    "Options of inspect:\n"
+	    "  --tee FORMAT          evidence format; detected when left out\n"
+	    "  --json                print the fields as JSON\n"
+	    "\n"
+	    "Exit status: 0 verified, 1 rejected (one line on standard error names the stage\n"
+	    "and the reason), 2 usage error or unreadable input.\n"
+	    "\n"
+	    "Example:\n"
+	    "  %s verify --at 2024-01-01T00:00:00Z --collateral vcek.der report.bin\n",
+	    prog, prog);
 }
 
 _printf_(1, 2) static int usage_error(const char *fmt, ...)
@@ -84,12 +88,13 @@ static void print_json(json_t *j)
 
 static void report_failure(const char *what, const struct cu_error *err, bool as_json)
 {
-	fprintf(stderr, "%s: %s rejected at stage %s: %s\n", prog, what, err->stage ? err->stage : "?",
-		err->message);
+	fprintf(stderr, "%s: %s rejected at stage %s: %s\n", prog, what,
+	        err->stage ? err->stage : "?", err->message);
 	if (as_json) {
-		json_t *j = json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", cu_errname(err->code),
-				      "category", cu_strerror(err->code), "stage",
-				      err->stage ? err->stage : "", "message", err->message);
+		json_t *j =
+		    json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", cu_errname(err->code),
+		              "category", cu_strerror(err->code), "stage",
+		              err->stage ? err->stage : "", "message", err->message);
 		if (j) {
 			print_json(j);
 			json_decref(j);
@@ -163,13 +168,15 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 		case OPT_REPORT_DATA:
 		case OPT_TEST_ROOT:
 			if (!verify)
-				return usage_error("option --%s is only for verify", options[c - OPT_TEE].name);
+				return usage_error("option --%s is only for verify",
+				                   options[c - OPT_TEE].name);
 			if (c == OPT_AT)
 				a->at = optarg;
 			else if (c == OPT_REPORT_DATA)
 				a->report_data = optarg;
 			else if (push(c == OPT_COLLATERAL ? &a->collateral : &a->test_roots,
-				      c == OPT_COLLATERAL ? &a->n_collateral : &a->n_test_roots, optarg) < 0)
+			              c == OPT_COLLATERAL ? &a->n_collateral : &a->n_test_roots,
+			              optarg) < 0)
 				return usage_error("%s", "out of memory");
 			break;
 		default:
@@ -177,7 +184,8 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("%s", optind >= argc ? "missing FILE" : "exactly one FILE expected");
+		return usage_error("%s",
+		                   optind >= argc ? "missing FILE" : "exactly one FILE expected");
 	a->file = argv[optind];
 	return 0;
 }
@@ -212,15 +220,18 @@ static int cmd_verify(int argc, char **argv)
 	if (!a.at || strcmp(a.at, "now") == 0) {
 		o.at = (int64_t)time(NULL);
 	} else if (cu_time_parse_rfc3339(a.at, &o.at) < 0) {
-		r = usage_error("--at: '%s' is not an RFC 3339 time such as 2024-01-01T00:00:00Z", a.at);
+		r = usage_error("--at: '%s' is not an RFC 3339 time such as 2024-01-01T00:00:00Z",
+		                a.at);
 		goto out;
 	}
 	if (a.report_data) {
 		size_t len = strlen(a.report_data);
 		long n = cu_hex_decoded_size(a.report_data, len);
 
-		if (n < 0 || n > 64 || cu_hex_decode(a.report_data, len, report_data, (size_t)n) < 0) {
-			r = usage_error("--report-data: '%s' is not hex of at most 64 bytes", a.report_data);
+		if (n < 0 || n > 64 ||
+		    cu_hex_decode(a.report_data, len, report_data, (size_t)n) < 0) {
+			r = usage_error("--report-data: '%s' is not hex of at most 64 bytes",
+			                a.report_data);
 			goto out;
 		}
 		o.report_data = report_data;
@@ -238,15 +249,18 @@ static int cmd_verify(int argc, char **argv)
 		if ((r = read_input(a.test_roots[i], &root, &rsize)))
 			goto out;
 		if (cu_verifier_add_test_root_INSECURE(v, root, rsize, &err) < 0) {
-			fprintf(stderr, "%s: --insecure-test-root %s: %s\n", prog, a.test_roots[i], err.message);
+			fprintf(stderr, "%s: --insecure-test-root %s: %s\n", prog, a.test_roots[i],
+			        err.message);
 			r = EXIT_USAGE;
 			goto out;
 		}
-		fprintf(stderr, "%s: WARNING: INSECURE test root %s is trusted\n", prog, a.test_roots[i]);
+		fprintf(stderr, "%s: WARNING: INSECURE test root %s is trusted\n", prog,
+		        a.test_roots[i]);
 	}
 	for (size_t i = 0; i < a.n_collateral; i++)
 		if (cu_verifier_add_collateral(v, a.collateral[i], &err) < 0) {
-			fprintf(stderr, "%s: --collateral %s: %s\n", prog, a.collateral[i], err.message);
+			fprintf(stderr, "%s: --collateral %s: %s\n", prog, a.collateral[i],
+			        err.message);
 			r = EXIT_USAGE;
 			goto out;
 		}
@@ -280,7 +294,8 @@ static void print_flat(const char *prefix, json_t *j)
 	json_t *val;
 
 	if (json_is_object(j)) {
-		json_object_foreach(j, key, val) {
+		json_object_foreach(j, key, val)
+		{
 			char path[256];
 
 			snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", key);
@@ -308,13 +323,14 @@ static int cmd_inspect(int argc, char **argv)
 		return r;
 	if (cu_inspect(a.tee, buf, size, &fields, &err) < 0) {
 		fprintf(stderr, "%s: cannot decode %s at stage %s: %s\n", prog, a.file, err.stage,
-			err.message);
+		        err.message);
 		return err.code == CU_ERR_INVALID_ARG ? EXIT_USAGE : EXIT_REJECTED;
 	}
 	if (a.json) {
 		print_json(fields);
 	} else {
-		printf("UNVERIFIED: decoded from %s; no signature, certificate or binding has been checked.\n",
+		printf("UNVERIFIED: decoded from %s; no signature, certificate or binding has been "
+		       "checked.\n",
 		       a.file);
 		print_flat("", fields);
 		printf("UNVERIFIED: use 'custos verify' before trusting any of these values.\n");

@@ -46,7 +46,7 @@ int cu_verifier_add_collateral(cu_verifier *v, const char *path, struct cu_error
 
 /* Add collateral from memory (`name` is used in messages only). */
 int cu_verifier_add_collateral_mem(cu_verifier *v, const uint8_t *buf, size_t size,
-				   const char *name, struct cu_error *err);
+                                   const char *name, struct cu_error *err);
 
 /*
  * INSECURE, for tests and demos only: trust an extra root certificate as if
@@ -54,7 +54,7 @@ int cu_verifier_add_collateral_mem(cu_verifier *v, const uint8_t *buf, size_t si
  * "insecure_test_roots": true.
  */
 int cu_verifier_add_test_root_INSECURE(cu_verifier *v, const uint8_t *buf, size_t size,
-				       struct cu_error *err);
+                                       struct cu_error *err);
 
 /* Number of test roots added through cu_verifier_add_test_root_INSECURE. */
 size_t cu_verifier_n_test_roots(const cu_verifier *v);
@@ -72,15 +72,15 @@ struct cu_verify_opts {
  * or NULL to detect it. On success *ret_claims is a new JSON object of claims.
  */
 int cu_verify(cu_verifier *v, const char *format, const uint8_t *evidence, size_t size,
-	      const struct cu_verify_opts *opts, json_t **ret_claims, struct cu_error *err)
-	__attribute__((warn_unused_result));
+              const struct cu_verify_opts *opts, json_t **ret_claims, struct cu_error *err)
+    __attribute__((warn_unused_result));
 
 /*
  * Decode evidence WITHOUT verifying anything: every field, for reading by a
  * person. The result carries "verified": false.
  */
 int cu_inspect(const char *format, const uint8_t *evidence, size_t size, json_t **ret_fields,
-	       struct cu_error *err);
+               struct cu_error *err);
 
 /* The format name of a piece of evidence ("snp"), or NULL when unknown. */
 const char *cu_detect_format(const uint8_t *evidence, size_t size);

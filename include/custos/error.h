@@ -24,11 +24,11 @@ enum cu_err {
 	CU_ERR_CHAIN = -9,       /* certificate chain does not lead to a pinned root */
 	CU_ERR_EXPIRED = -10,    /* certificate or collateral not valid at the verification time */
 	CU_ERR_REVOKED = -11,    /* certificate revoked by a CRL */
-	CU_ERR_MISMATCH = -12,   /* evidence disagrees with its endorsement (TCB, chip id, product) */
-	CU_ERR_BINDING = -13,    /* report data / nonce does not match the expected binding */
-	CU_ERR_NOT_FOUND = -14,  /* needed collateral (e.g. the VCEK) was not supplied */
+	CU_ERR_MISMATCH = -12, /* evidence disagrees with its endorsement (TCB, chip id, product) */
+	CU_ERR_BINDING = -13,  /* report data / nonce does not match the expected binding */
+	CU_ERR_NOT_FOUND = -14,      /* needed collateral (e.g. the VCEK) was not supplied */
 	CU_ERR_UNKNOWN_FORMAT = -15, /* evidence type could not be detected */
-	CU_ERR_INTERNAL = -16,   /* a library call failed unexpectedly */
+	CU_ERR_INTERNAL = -16,       /* a library call failed unexpectedly */
 };
 
 #define CU_ERR_FIRST CU_ERR_INTERNAL

@@ -31,6 +31,7 @@ char *cu_base64url_encode_alloc(const uint8_t *in, size_t n);
  * alphabet, impossible lengths and non-zero trailing bits. On success sets
  * *ret (newly allocated) and *ret_size; outputs untouched on failure.
  */
-int cu_base64url_decode(const char *in, size_t in_len, uint8_t **ret, size_t *ret_size) _must_check_;
+int cu_base64url_decode(const char *in, size_t in_len, uint8_t **ret,
+                        size_t *ret_size) _must_check_;
 
 #endif

@@ -46,7 +46,7 @@ CU_EXPORT const char *cu_errname(int code)
 }
 
 int cu_error_set(struct cu_error *err, int code, const char *stage, const char *file, int line,
-		 const char *fmt, ...)
+                 const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;

@@ -11,9 +11,10 @@
  *     return cu_fail(err, CU_ERR_MALFORMED, "parse", "snp: report truncated");
  */
 int cu_error_set(struct cu_error *err, int code, const char *stage, const char *file, int line,
-		 const char *fmt, ...) _printf_(6, 7);
+                 const char *fmt, ...) _printf_(6, 7);
 
-#define cu_fail(err, code, stage, ...) cu_error_set((err), (code), (stage), __FILE__, __LINE__, __VA_ARGS__)
+#define cu_fail(err, code, stage, ...)                                                             \
+	cu_error_set((err), (code), (stage), __FILE__, __LINE__, __VA_ARGS__)
 
 /* Reset an error to "no error". */
 void cu_error_clear(struct cu_error *err);

@@ -15,6 +15,6 @@
  * Errors: CU_ERR_IO (cannot open/read, not a regular file), CU_ERR_TOO_LARGE.
  */
 int cu_read_file(const char *path, size_t max_size, uint8_t **ret, size_t *ret_size,
-		 struct cu_error *err) _must_check_;
+                 struct cu_error *err) _must_check_;
 
 #endif

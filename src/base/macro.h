@@ -5,12 +5,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#define _cleanup_(f)           __attribute__((cleanup(f)))
-#define _unused_               __attribute__((unused))
-#define _must_check_           __attribute__((warn_unused_result))
-#define _printf_(a, b)         __attribute__((format(printf, a, b)))
-#define CU_EXPORT              __attribute__((visibility("default")))
-#define ELEMENTSOF(x)          (sizeof(x) / sizeof((x)[0]))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _must_check_   __attribute__((warn_unused_result))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define CU_EXPORT      __attribute__((visibility("default")))
+#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
 
 /* Hand ownership of *p out of a cleanup-managed variable. */
 #define TAKE_PTR(p)                                                                                \

@@ -122,5 +122,5 @@ void cu_time_format_rfc3339(int64_t t, char *buf, size_t size)
 	}
 	civil_from_days(days, &y, &m, &d);
 	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+	         (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
 }

@@ -39,14 +39,14 @@ void cu_collateral_free(struct cu_collateral *c)
 }
 
 /* Move everything from the staging stacks into c; cannot fail half-way. */
-static int commit(struct cu_collateral *c, STACK_OF(X509) *certs, STACK_OF(X509_CRL) *crls,
-		  unsigned n_files, struct cu_error *err)
+static int commit(struct cu_collateral *c, STACK_OF(X509) * certs, STACK_OF(X509_CRL) * crls,
+                  unsigned n_files, struct cu_error *err)
 {
 	int n = 0;
 
 	if (c->n_files + n_files > CU_LIMIT_COLLATERAL_FILES)
-		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral",
-			       "more than %u collateral files", CU_LIMIT_COLLATERAL_FILES);
+		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "more than %u collateral files",
+		               CU_LIMIT_COLLATERAL_FILES);
 	if (certs && !sk_X509_reserve(c->certs, sk_X509_num(c->certs) + sk_X509_num(certs)))
 		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 	if (crls && !sk_X509_CRL_reserve(c->crls, sk_X509_CRL_num(c->crls) + sk_X509_CRL_num(crls)))
@@ -64,8 +64,8 @@ static int commit(struct cu_collateral *c, STACK_OF(X509) *certs, STACK_OF(X509_
 }
 
 struct staging {
-	STACK_OF(X509) *certs;
-	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509) * certs;
+	STACK_OF(X509_CRL) * crls;
 	unsigned n_files;
 };
 
@@ -77,7 +77,7 @@ static int load_file(struct staging *st, const char *path, struct cu_error *err)
 
 	if (++st->n_files > CU_LIMIT_COLLATERAL_FILES)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "more than %u collateral files",
-			       CU_LIMIT_COLLATERAL_FILES);
+		               CU_LIMIT_COLLATERAL_FILES);
 	r = cu_read_file(path, CU_LIMIT_COLLATERAL_FILE_SIZE, &buf, &size, err);
 	if (r < 0) {
 		if (err)
@@ -102,7 +102,8 @@ static int load_path(struct staging *st, const char *path, unsigned depth, struc
 	int r = 0;
 
 	if (stat(path, &s) < 0)
-		return cu_fail(err, CU_ERR_IO, "collateral", "cannot access %s: %s", path, strerror(errno));
+		return cu_fail(err, CU_ERR_IO, "collateral", "cannot access %s: %s", path,
+		               strerror(errno));
 	if (S_ISREG(s.st_mode))
 		return load_file(st, path, err);
 	if (!S_ISDIR(s.st_mode))
@@ -111,7 +112,8 @@ static int load_path(struct staging *st, const char *path, unsigned depth, struc
 		return 0;
 	d = opendir(path);
 	if (!d)
-		return cu_fail(err, CU_ERR_IO, "collateral", "cannot open directory %s: %s", path, strerror(errno));
+		return cu_fail(err, CU_ERR_IO, "collateral", "cannot open directory %s: %s", path,
+		               strerror(errno));
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -131,7 +133,8 @@ static int load_path(struct staging *st, const char *path, unsigned depth, struc
 		}
 		n++;
 		if (n > CU_LIMIT_COLLATERAL_FILES) {
-			r = cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "%s has more than %u entries", path, CU_LIMIT_COLLATERAL_FILES);
+			r = cu_fail(err, CU_ERR_TOO_LARGE, "collateral",
+			            "%s has more than %u entries", path, CU_LIMIT_COLLATERAL_FILES);
 			break;
 		}
 	}
@@ -163,7 +166,7 @@ int cu_collateral_add_path(struct cu_collateral *c, const char *path, struct cu_
 }
 
 int cu_collateral_add_mem(struct cu_collateral *c, const uint8_t *buf, size_t size,
-			  const char *name, struct cu_error *err)
+                          const char *name, struct cu_error *err)
 {
 	_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
 	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
@@ -171,7 +174,7 @@ int cu_collateral_add_mem(struct cu_collateral *c, const uint8_t *buf, size_t si
 
 	if (size > CU_LIMIT_COLLATERAL_FILE_SIZE)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "%s is larger than %u bytes",
-			       name ? name : "collateral", CU_LIMIT_COLLATERAL_FILE_SIZE);
+		               name ? name : "collateral", CU_LIMIT_COLLATERAL_FILE_SIZE);
 	r = cu_x509_parse_any(buf, size, &certs, &crls, err);
 	if (r <= 0)
 		return r;

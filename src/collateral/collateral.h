@@ -13,8 +13,8 @@
 #include "../base/macro.h"
 
 struct cu_collateral {
-	STACK_OF(X509) *certs;
-	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509) * certs;
+	STACK_OF(X509_CRL) * crls;
 	unsigned n_files;
 };
 
@@ -27,10 +27,11 @@ void cu_collateral_free(struct cu_collateral *c);
  * Returns the number of certificates and CRLs added, or a negative error;
  * on error nothing from `path` is kept.
  */
-int cu_collateral_add_path(struct cu_collateral *c, const char *path, struct cu_error *err) _must_check_;
+int cu_collateral_add_path(struct cu_collateral *c, const char *path,
+                           struct cu_error *err) _must_check_;
 
 /* Load certificates/CRLs from memory. Same return convention. */
 int cu_collateral_add_mem(struct cu_collateral *c, const uint8_t *buf, size_t size,
-			  const char *name, struct cu_error *err) _must_check_;
+                          const char *name, struct cu_error *err) _must_check_;
 
 #endif

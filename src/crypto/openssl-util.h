@@ -25,13 +25,13 @@ CU_DEFINE_CLEANUP(ECDSA_SIG *, ECDSA_SIG_free)
 CU_DEFINE_CLEANUP(ASN1_INTEGER *, ASN1_INTEGER_free)
 CU_DEFINE_CLEANUP(ASN1_IA5STRING *, ASN1_IA5STRING_free)
 
-static inline void cu_x509_stack_freep(STACK_OF(X509) **p)
+static inline void cu_x509_stack_freep(STACK_OF(X509) * *p)
 {
 	if (*p)
 		sk_X509_pop_free(*p, X509_free);
 }
 
-static inline void cu_crl_stack_freep(STACK_OF(X509_CRL) **p)
+static inline void cu_crl_stack_freep(STACK_OF(X509_CRL) * *p)
 {
 	if (*p)
 		sk_X509_CRL_pop_free(*p, X509_CRL_free);

@@ -20,13 +20,13 @@
  * CU_ERR_INTERNAL.
  */
 int cu_ecdsa_verify_raw_le(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const uint8_t *msg,
-			   size_t msg_size, const uint8_t *r_le, const uint8_t *s_le,
-			   size_t component_size, struct cu_error *err) _must_check_;
+                           size_t msg_size, const uint8_t *r_le, const uint8_t *s_le,
+                           size_t component_size, struct cu_error *err) _must_check_;
 
 /* Same, with r and s big-endian (as COSE, JOSE and DCAP encode them). */
 int cu_ecdsa_verify_raw_be(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const uint8_t *msg,
-			   size_t msg_size, const uint8_t *r_be, const uint8_t *s_be,
-			   size_t component_size, struct cu_error *err) _must_check_;
+                           size_t msg_size, const uint8_t *r_be, const uint8_t *s_be,
+                           size_t component_size, struct cu_error *err) _must_check_;
 
 /*
  * Verify an RSASSA-PSS signature (RFC 8017 section 8.1) with MGF1 using the
@@ -34,8 +34,8 @@ int cu_ecdsa_verify_raw_be(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const
  * of at least `min_bits` bits.
  */
 int cu_rsa_pss_verify(EVP_PKEY *key, const EVP_MD *md, int salt_len, unsigned min_bits,
-		      const uint8_t *msg, size_t msg_size, const uint8_t *sig, size_t sig_size,
-		      struct cu_error *err) _must_check_;
+                      const uint8_t *msg, size_t msg_size, const uint8_t *sig, size_t sig_size,
+                      struct cu_error *err) _must_check_;
 
 /* SHA-256 / SHA-384 one-shot digests. */
 void cu_sha256(const void *data, size_t size, uint8_t out[32]);

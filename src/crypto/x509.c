@@ -10,8 +10,8 @@
 #include "openssl-util.h"
 #include "x509.h"
 
-int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) **certs,
-		      STACK_OF(X509_CRL) **crls, struct cu_error *err)
+int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
+                      STACK_OF(X509_CRL) * *crls, struct cu_error *err)
 {
 	_cleanup_x509_stack_ STACK_OF(X509) *new_certs = sk_X509_new_null();
 	_cleanup_crl_stack_ STACK_OF(X509_CRL) *new_crls = sk_X509_CRL_new_null();
@@ -24,7 +24,7 @@ int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) **certs,
 
 	if (memmem(buf, size, "-----BEGIN ", 11)) {
 		_cleanup_(BIO_freep) BIO *bio = BIO_new_mem_buf(buf, (int)size);
-		STACK_OF(X509_INFO) *infos;
+		STACK_OF(X509_INFO) * infos;
 
 		if (!bio)
 			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
@@ -69,7 +69,8 @@ int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) **certs,
 			if (c && p == buf + size) {
 				if (!sk_X509_CRL_push(new_crls, c)) {
 					X509_CRL_free(c);
-					return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+					return cu_fail(err, CU_ERR_NOMEM, "collateral",
+					               "out of memory");
 				}
 			} else {
 				X509_CRL_free(c);
@@ -80,8 +81,8 @@ int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) **certs,
 done:
 	if (sk_X509_num(new_certs) > (int)CU_LIMIT_CERTS_PER_FILE)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral",
-			       "%d certificates in one file, limit is %u", sk_X509_num(new_certs),
-			       CU_LIMIT_CERTS_PER_FILE);
+		               "%d certificates in one file, limit is %u", sk_X509_num(new_certs),
+		               CU_LIMIT_CERTS_PER_FILE);
 	n = sk_X509_num(new_certs) + sk_X509_CRL_num(new_crls);
 	if (n == 0)
 		return 0;
@@ -125,7 +126,8 @@ static int asn1_time_to_epoch(const ASN1_TIME *t, int64_t *ret)
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return CU_ERR_MALFORMED;
 	*ret = cu_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-				  (unsigned)tm.tm_mday) * 86400 +
+	                          (unsigned)tm.tm_mday) *
+	           86400 +
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	return 0;
 }
@@ -205,7 +207,7 @@ static int map_verify_error(int e)
 }
 
 int cu_x509_verify_chain(X509 *leaf, const struct cu_chain_opts *opts, struct cu_chain_result *ret,
-			 struct cu_error *err)
+                         struct cu_error *err)
 {
 	_cleanup_(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
 	_cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -248,8 +250,9 @@ int cu_x509_verify_chain(X509 *leaf, const struct cu_chain_opts *opts, struct cu
 		if (bad)
 			cu_x509_subject_cn(bad, cn, sizeof(cn));
 		cu_time_format_rfc3339(opts->at, when, sizeof(when));
-		return cu_fail(err, map_verify_error(e), "chain", "certificate '%s' (depth %d): %s at %s",
-			       cn, depth, X509_verify_cert_error_string(e), when);
+		return cu_fail(err, map_verify_error(e), "chain",
+		               "certificate '%s' (depth %d): %s at %s", cn, depth,
+		               X509_verify_cert_error_string(e), when);
 	}
 	chain = X509_STORE_CTX_get1_chain(ctx);
 	if (!chain)
@@ -258,7 +261,8 @@ int cu_x509_verify_chain(X509 *leaf, const struct cu_chain_opts *opts, struct cu
 		int64_t cnb, cna;
 
 		if (cu_x509_validity(sk_X509_value(chain, i), &cnb, &cna) < 0)
-			return cu_fail(err, CU_ERR_MALFORMED, "chain", "certificate at depth %d has an unreadable validity", i);
+			return cu_fail(err, CU_ERR_MALFORMED, "chain",
+			               "certificate at depth %d has an unreadable validity", i);
 		if (cnb > nb)
 			nb = cnb;
 		if (cna < na)
@@ -271,18 +275,21 @@ int cu_x509_verify_chain(X509 *leaf, const struct cu_chain_opts *opts, struct cu
 
 		for (int j = 1; j < sk_X509_num(chain); j++) {
 			if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
-					  X509_get_subject_name(sk_X509_value(chain, j))) != 0)
+			                  X509_get_subject_name(sk_X509_value(chain, j))) != 0)
 				continue;
-			if (asn1_time_to_epoch(X509_CRL_get0_lastUpdate(crl), &last) == 0 && last > nb)
+			if (asn1_time_to_epoch(X509_CRL_get0_lastUpdate(crl), &last) == 0 &&
+			    last > nb)
 				nb = last;
-			if (asn1_time_to_epoch(X509_CRL_get0_nextUpdate(crl), &next) == 0 && next < na)
+			if (asn1_time_to_epoch(X509_CRL_get0_nextUpdate(crl), &next) == 0 &&
+			    next < na)
 				na = next;
 		}
 	}
 	ret->chain = TAKE_PTR(chain);
 	ret->not_before = nb;
 	ret->not_after = na;
-	ret->crl_missing = opts->crls && sk_X509_CRL_num(opts->crls) > 0 ? st.crl_missing : UINT32_MAX;
+	ret->crl_missing =
+	    opts->crls && sk_X509_CRL_num(opts->crls) > 0 ? st.crl_missing : UINT32_MAX;
 	return 0;
 }
 

@@ -18,8 +18,8 @@
  * are created when NULL. Returns the number of objects found (0 when the
  * buffer holds neither) or a negative error; nothing is appended on error.
  */
-int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) **certs,
-		      STACK_OF(X509_CRL) **crls, struct cu_error *err) _must_check_;
+int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
+                      STACK_OF(X509_CRL) * *crls, struct cu_error *err) _must_check_;
 
 /* SHA-256 of the DER encoding. */
 int cu_x509_sha256(X509 *cert, uint8_t out[32]) _must_check_;
@@ -37,18 +37,18 @@ const ASN1_OCTET_STRING *cu_x509_get0_ext(X509 *cert, const char *oid);
 bool cu_x509_signed_with_rsa_pss(X509 *cert, int md_nid);
 
 struct cu_chain_opts {
-	STACK_OF(X509) *roots;     /* trusted anchors (already pinned by the caller) */
-	STACK_OF(X509) *untrusted; /* candidate intermediates */
-	STACK_OF(X509_CRL) *crls;  /* CRLs to apply; a certificate without one is noted */
-	int64_t at;                /* verification time; never "now" implicitly */
-	unsigned max_depth;        /* certificates in the chain, root included */
+	STACK_OF(X509) * roots;     /* trusted anchors (already pinned by the caller) */
+	STACK_OF(X509) * untrusted; /* candidate intermediates */
+	STACK_OF(X509_CRL) * crls;  /* CRLs to apply; a certificate without one is noted */
+	int64_t at;                 /* verification time; never "now" implicitly */
+	unsigned max_depth;         /* certificates in the chain, root included */
 };
 
 struct cu_chain_result {
-	STACK_OF(X509) *chain; /* leaf first, root last; owned */
-	int64_t not_before;    /* the window in which every element is valid */
+	STACK_OF(X509) * chain; /* leaf first, root last; owned */
+	int64_t not_before; /* the window [not_before, not_after) in which every element is valid */
 	int64_t not_after;
-	uint32_t crl_missing;  /* bit d set: no CRL covered the certificate at depth d */
+	uint32_t crl_missing; /* bit d set: no CRL covered the certificate at depth d */
 };
 
 /*
@@ -59,7 +59,7 @@ struct cu_chain_result {
  * CU_ERR_REVOKED, CU_ERR_SIGNATURE, CU_ERR_NOMEM, CU_ERR_INTERNAL.
  */
 int cu_x509_verify_chain(X509 *leaf, const struct cu_chain_opts *opts, struct cu_chain_result *ret,
-			 struct cu_error *err) _must_check_;
+                         struct cu_error *err) _must_check_;
 
 void cu_chain_result_done(struct cu_chain_result *res);
 

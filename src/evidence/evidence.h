@@ -24,7 +24,7 @@ struct cu_evidence_ops {
 	int (*inspect)(const uint8_t *buf, size_t size, json_t **ret, struct cu_error *err);
 	/* Full verification: parse, chain and signature, binding. */
 	int (*verify)(cu_verifier *v, const uint8_t *buf, size_t size,
-		      const struct cu_verify_opts *opts, json_t **ret, struct cu_error *err);
+	              const struct cu_verify_opts *opts, json_t **ret, struct cu_error *err);
 	/* Per-verifier state of the format (indexes of collateral, caches). */
 	void (*state_free)(void *state);
 };
@@ -37,7 +37,7 @@ enum cu_format_id {
 
 struct cu_verifier {
 	struct cu_collateral *collateral;
-	STACK_OF(X509) *test_roots;
+	STACK_OF(X509) * test_roots;
 	/* Bumped on every change of collateral or roots: format states rebuild. */
 	unsigned generation;
 	pthread_mutex_t lock;

@@ -63,7 +63,7 @@ CU_EXPORT int cu_verifier_add_collateral(cu_verifier *v, const char *path, struc
 }
 
 CU_EXPORT int cu_verifier_add_collateral_mem(cu_verifier *v, const uint8_t *buf, size_t size,
-					     const char *name, struct cu_error *err)
+                                             const char *name, struct cu_error *err)
 {
 	int r;
 
@@ -76,7 +76,7 @@ CU_EXPORT int cu_verifier_add_collateral_mem(cu_verifier *v, const uint8_t *buf,
 }
 
 CU_EXPORT int cu_verifier_add_test_root_INSECURE(cu_verifier *v, const uint8_t *buf, size_t size,
-						 struct cu_error *err)
+                                                 struct cu_error *err)
 {
 	_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
 	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
@@ -88,7 +88,8 @@ CU_EXPORT int cu_verifier_add_test_root_INSECURE(cu_verifier *v, const uint8_t *
 	if (r < 0)
 		return r;
 	if (!certs || sk_X509_num(certs) != 1)
-		return cu_fail(err, CU_ERR_MALFORMED, "init", "a test root must be exactly one certificate");
+		return cu_fail(err, CU_ERR_MALFORMED, "init",
+		               "a test root must be exactly one certificate");
 	if (!sk_X509_push(v->test_roots, sk_X509_value(certs, 0)))
 		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
 	(void)sk_X509_shift(certs);
@@ -120,7 +121,7 @@ CU_EXPORT const char *cu_detect_format(const uint8_t *evidence, size_t size)
 }
 
 static int pick(const char *format, const uint8_t *evidence, size_t size,
-		const struct cu_evidence_ops **ret, struct cu_error *err)
+                const struct cu_evidence_ops **ret, struct cu_error *err)
 {
 	const struct cu_evidence_ops *ops;
 
@@ -128,17 +129,19 @@ static int pick(const char *format, const uint8_t *evidence, size_t size,
 		return cu_fail(err, CU_ERR_INVALID_ARG, "input", "no evidence given");
 	if (size > CU_LIMIT_EVIDENCE_SIZE)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "input", "evidence is %zu bytes, limit is %u",
-			       size, CU_LIMIT_EVIDENCE_SIZE);
+		               size, CU_LIMIT_EVIDENCE_SIZE);
 	if (format) {
 		ops = find_format(format);
 		if (!ops)
-			return cu_fail(err, CU_ERR_INVALID_ARG, "input", "unknown evidence format '%s'", format);
+			return cu_fail(err, CU_ERR_INVALID_ARG, "input",
+			               "unknown evidence format '%s'", format);
 	} else {
 		const char *name = cu_detect_format(evidence, size);
 
 		if (!name)
-			return cu_fail(err, CU_ERR_UNKNOWN_FORMAT, "decode",
-				       "evidence format not recognised (%zu bytes); name it with --tee", size);
+			return cu_fail(
+			    err, CU_ERR_UNKNOWN_FORMAT, "decode",
+			    "evidence format not recognised (%zu bytes); name it with --tee", size);
 		ops = find_format(name);
 	}
 	*ret = ops;
@@ -146,14 +149,16 @@ static int pick(const char *format, const uint8_t *evidence, size_t size,
 }
 
 CU_EXPORT int cu_verify(cu_verifier *v, const char *format, const uint8_t *evidence, size_t size,
-			const struct cu_verify_opts *opts, json_t **ret_claims, struct cu_error *err)
+                        const struct cu_verify_opts *opts, json_t **ret_claims,
+                        struct cu_error *err)
 {
 	const struct cu_evidence_ops *ops;
 	json_t *claims = NULL;
 	int r;
 
 	if (!v || !opts || !ret_claims)
-		return cu_fail(err, CU_ERR_INVALID_ARG, "input", "missing verifier, options or output");
+		return cu_fail(err, CU_ERR_INVALID_ARG, "input",
+		               "missing verifier, options or output");
 	r = pick(format, evidence, size, &ops, err);
 	if (r < 0)
 		return r;
@@ -170,7 +175,7 @@ CU_EXPORT int cu_verify(cu_verifier *v, const char *format, const uint8_t *evide
 }
 
 CU_EXPORT int cu_inspect(const char *format, const uint8_t *evidence, size_t size,
-			 json_t **ret_fields, struct cu_error *err)
+                         json_t **ret_fields, struct cu_error *err)
 {
 	const struct cu_evidence_ops *ops;
 	int r;

@@ -43,12 +43,12 @@ static int reserved(struct cu_bytes *b, size_t n, const char *what, struct cu_er
 
 	if (!cu_bytes_expect_zero(b, n, &bad))
 		return cu_fail(err, CU_ERR_RESERVED, "parse",
-			       "snp: reserved %s is not zero (byte at offset 0x%zx)", what, bad);
+		               "snp: reserved %s is not zero (byte at offset 0x%zx)", what, bad);
 	return 0;
 }
 
 int cu_snp_report_parse(const uint8_t *buf, size_t size, struct cu_snp_report *ret,
-			struct cu_error *err)
+                        struct cu_error *err)
 {
 	struct cu_snp_report r = { 0 };
 	struct cu_bytes b, sig;
@@ -59,8 +59,8 @@ int cu_snp_report_parse(const uint8_t *buf, size_t size, struct cu_snp_report *r
 		return cu_fail(err, CU_ERR_INVALID_ARG, "parse", "snp: no report");
 	if (size != CU_SNP_REPORT_SIZE)
 		return cu_fail(err, size < CU_SNP_REPORT_SIZE ? CU_ERR_MALFORMED : CU_ERR_TOO_LARGE,
-			       "parse", "snp: report is %zu bytes, an ATTESTATION_REPORT is %u", size,
-			       CU_SNP_REPORT_SIZE);
+		               "parse", "snp: report is %zu bytes, an ATTESTATION_REPORT is %u",
+		               size, CU_SNP_REPORT_SIZE);
 	cu_bytes_init(&b, buf, size);
 
 	/* [ABI] Table 23, offsets 0x000-0x04F */
@@ -68,17 +68,19 @@ int cu_snp_report_parse(const uint8_t *buf, size_t size, struct cu_snp_report *r
 		goto short_input;
 	if (r.version != 2 && r.version != 3 && r.version != 5)
 		return cu_fail(err, CU_ERR_UNSUPPORTED, "parse",
-			       "snp: report version %u not supported (2, 3 and 5 are)", r.version);
+		               "snp: report version %u not supported (2, 3 and 5 are)", r.version);
 	if (!cu_bytes_get_u32le(&b, &r.guest_svn) || !cu_bytes_get_u64le(&b, &r.policy) ||
 	    !cu_bytes_copy(&b, r.family_id, sizeof(r.family_id)) ||
-	    !cu_bytes_copy(&b, r.image_id, sizeof(r.image_id)) || !cu_bytes_get_u32le(&b, &r.vmpl) ||
-	    !cu_bytes_get_u32le(&b, &r.signature_algo) || !cu_bytes_get_u64le(&b, &r.current_tcb) ||
-	    !cu_bytes_get_u64le(&b, &r.platform_info) || !cu_bytes_get_u32le(&b, &keyinfo))
+	    !cu_bytes_copy(&b, r.image_id, sizeof(r.image_id)) ||
+	    !cu_bytes_get_u32le(&b, &r.vmpl) || !cu_bytes_get_u32le(&b, &r.signature_algo) ||
+	    !cu_bytes_get_u64le(&b, &r.current_tcb) || !cu_bytes_get_u64le(&b, &r.platform_info) ||
+	    !cu_bytes_get_u32le(&b, &keyinfo))
 		goto short_input;
 	if (keyinfo >> 5)
-		return cu_fail(err, CU_ERR_RESERVED, "parse",
-			       "snp: reserved bits 31:5 of the key information at 0x048 are not zero (0x%x)",
-			       keyinfo);
+		return cu_fail(
+		    err, CU_ERR_RESERVED, "parse",
+		    "snp: reserved bits 31:5 of the key information at 0x048 are not zero (0x%x)",
+		    keyinfo);
 	r.author_key_en = keyinfo & 1;
 	r.mask_chip_key = (keyinfo >> 1) & 1;
 	r.signing_key = (keyinfo >> 2) & 7;
@@ -98,8 +100,8 @@ int cu_snp_report_parse(const uint8_t *buf, size_t size, struct cu_snp_report *r
 
 	/* 0x188-0x19F: CPUID_FAM_ID, CPUID_MOD_ID, CPUID_STEP from version 3 on */
 	if (r.version >= 3) {
-		if (!cu_bytes_get_u8(&b, &r.cpuid_fam_id) || !cu_bytes_get_u8(&b, &r.cpuid_mod_id) ||
-		    !cu_bytes_get_u8(&b, &r.cpuid_step))
+		if (!cu_bytes_get_u8(&b, &r.cpuid_fam_id) ||
+		    !cu_bytes_get_u8(&b, &r.cpuid_mod_id) || !cu_bytes_get_u8(&b, &r.cpuid_step))
 			goto short_input;
 		if ((k = reserved(&b, 0x1A0 - 0x18B, "range 0x18B-0x19F", err)) < 0)
 			return k;
@@ -141,14 +143,15 @@ int cu_snp_report_parse(const uint8_t *buf, size_t size, struct cu_snp_report *r
 	if ((k = reserved(&sig, cu_bytes_size(&sig), "signature range 0x330-0x49F", err)) < 0)
 		return k;
 	if (!cu_bytes_is_empty(&b))
-		return cu_fail(err, CU_ERR_MALFORMED, "parse", "snp: trailing bytes after the report");
+		return cu_fail(err, CU_ERR_MALFORMED, "parse",
+		               "snp: trailing bytes after the report");
 
 	*ret = r;
 	return 0;
 
 short_input:
 	return cu_fail(err, CU_ERR_MALFORMED, "parse", "snp: report truncated at offset 0x%zx",
-		       cu_bytes_offset(&b));
+	               cu_bytes_offset(&b));
 }
 
 /* ------------------------------------------------------- product lines */
@@ -158,7 +161,8 @@ enum cu_snp_product cu_snp_product_from_cpuid(uint8_t family, uint8_t model)
 	/* CPUID_FAM_ID is extended family + family; CPUID_MOD_ID is ext model << 4 | model. */
 	if (family == 0x19 && model <= 0x0f)
 		return CU_SNP_PRODUCT_MILAN;
-	if (family == 0x19 && ((model >= 0x10 && model <= 0x1f) || (model >= 0xa0 && model <= 0xaf)))
+	if (family == 0x19 &&
+	    ((model >= 0x10 && model <= 0x1f) || (model >= 0xa0 && model <= 0xaf)))
 		return CU_SNP_PRODUCT_GENOA; /* Genoa, Bergamo, Siena */
 	if (family == 0x1a && model <= 0x11)
 		return CU_SNP_PRODUCT_TURIN;
@@ -182,7 +186,7 @@ const char *cu_snp_product_name(enum cu_snp_product p)
 static enum cu_snp_product product_from_name(const char *s, size_t len)
 {
 	static const enum cu_snp_product all[] = { CU_SNP_PRODUCT_MILAN, CU_SNP_PRODUCT_GENOA,
-						    CU_SNP_PRODUCT_TURIN };
+		                                   CU_SNP_PRODUCT_TURIN };
 
 	for (size_t i = 0; i < ELEMENTSOF(all); i++) {
 		const char *n = cu_snp_product_name(all[i]);
@@ -230,7 +234,8 @@ static json_t *tcb_json(uint64_t raw, enum cu_snp_product p)
 	if ((p == CU_SNP_PRODUCT_TURIN && set(o, "fmc", json_integer(t.fmc)) < 0) ||
 	    set(o, "bootloader", json_integer(t.bootloader)) < 0 ||
 	    set(o, "tee", json_integer(t.tee)) < 0 || set(o, "snp", json_integer(t.snp)) < 0 ||
-	    set(o, "microcode", json_integer(t.microcode)) < 0 || cu_json_set_u64_hex(o, "raw", raw) < 0) {
+	    set(o, "microcode", json_integer(t.microcode)) < 0 ||
+	    cu_json_set_u64_hex(o, "raw", raw) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -244,15 +249,9 @@ struct bit_name {
 
 /* [ABI] Table 9 GUEST_POLICY */
 static const struct bit_name policy_bits[] = {
-	{ 16, "smt" },
-	{ 18, "migrate_ma" },
-	{ 19, "debug" },
-	{ 20, "single_socket" },
-	{ 21, "cxl_allow" },
-	{ 22, "mem_aes_256_xts" },
-	{ 23, "rapl_dis" },
-	{ 24, "ciphertext_hiding" },
-	{ 25, "page_swap_disable" },
+	{ 16, "smt" },           { 18, "migrate_ma" },        { 19, "debug" },
+	{ 20, "single_socket" }, { 21, "cxl_allow" },         { 22, "mem_aes_256_xts" },
+	{ 23, "rapl_dis" },      { 24, "ciphertext_hiding" }, { 25, "page_swap_disable" },
 };
 
 /* [ABI] Table 24 PLATFORM_INFO */
@@ -266,7 +265,8 @@ static const struct bit_name platform_info_bits[] = {
 	{ 7, "tio_en" },
 };
 
-static json_t *bits_json(uint64_t raw, const struct bit_name *bits, size_t n_bits, uint64_t known_mask)
+static json_t *bits_json(uint64_t raw, const struct bit_name *bits, size_t n_bits,
+                         uint64_t known_mask)
 {
 	json_t *o = json_object();
 
@@ -294,8 +294,8 @@ static json_t *policy_json(uint64_t policy)
 		known |= 1ull << policy_bits[i].bit;
 	o = bits_json(policy, policy_bits, ELEMENTSOF(policy_bits), known);
 	if (o && (set(o, "abi_minor", json_integer(policy & 0xff)) < 0 ||
-		  set(o, "abi_major", json_integer((policy >> 8) & 0xff)) < 0 ||
-		  set(o, "reserved_must_be_one", json_boolean((policy >> 17) & 1)) < 0)) {
+	          set(o, "abi_major", json_integer((policy >> 8) & 0xff)) < 0 ||
+	          set(o, "reserved_must_be_one", json_boolean((policy >> 17) & 1)) < 0)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -370,7 +370,8 @@ int cu_snp_report_claims(const struct cu_snp_report *r, enum cu_snp_product prod
 	k |= cu_json_set_hex(s, "measurement", r->measurement, sizeof(r->measurement));
 	k |= cu_json_set_hex(s, "host_data", r->host_data, sizeof(r->host_data));
 	k |= cu_json_set_hex(s, "id_key_digest", r->id_key_digest, sizeof(r->id_key_digest));
-	k |= cu_json_set_hex(s, "author_key_digest", r->author_key_digest, sizeof(r->author_key_digest));
+	k |= cu_json_set_hex(s, "author_key_digest", r->author_key_digest,
+	                     sizeof(r->author_key_digest));
 	k |= cu_json_set_hex(s, "report_id", r->report_id, sizeof(r->report_id));
 	k |= cu_json_set_hex(s, "report_id_ma", r->report_id_ma, sizeof(r->report_id_ma));
 	k |= set(s, "reported_tcb", tcb_json(r->reported_tcb, product));
@@ -392,7 +393,8 @@ int cu_snp_report_claims(const struct cu_snp_report *r, enum cu_snp_product prod
 		k |= cu_json_set_u64_hex(s, "launch_mit_vector", r->launch_mit_vector);
 		k |= cu_json_set_u64_hex(s, "current_mit_vector", r->current_mit_vector);
 	}
-	k |= set(s, "tcb_layout", json_string(product == CU_SNP_PRODUCT_TURIN ? "turin" : "milan-genoa"));
+	k |= set(s, "tcb_layout",
+	         json_string(product == CU_SNP_PRODUCT_TURIN ? "turin" : "milan-genoa"));
 	if (k < 0)
 		return CU_ERR_NOMEM;
 	if (set(c, "snp", json_incref(s)) < 0)
@@ -422,8 +424,8 @@ struct snp_vek {
 };
 
 struct snp_state {
-	STACK_OF(X509) *roots;         /* pinned ARKs + test roots */
-	STACK_OF(X509) *intermediates; /* bundled + collateral ASK/ASVK */
+	STACK_OF(X509) * roots;         /* pinned ARKs + test roots */
+	STACK_OF(X509) * intermediates; /* bundled + collateral ASK/ASVK */
 	struct snp_vek *veks;
 	size_t n_veks;
 };
@@ -558,8 +560,8 @@ static int vek_parse(X509 *x, bool is_vlek, struct snp_vek *ret)
 	v.struct_version = sv;
 	/* "Milan-B0" for a VCEK, "Milan" for a VLEK */
 	dash = strchr(v.product_name, '-');
-	v.product = product_from_name(v.product_name,
-				      dash ? (size_t)(dash - v.product_name) : strlen(v.product_name));
+	v.product = product_from_name(v.product_name, dash ? (size_t)(dash - v.product_name)
+	                                                   : strlen(v.product_name));
 	if (v.bl < 0 || v.tee < 0 || v.snp < 0 || v.ucode < 0)
 		return CU_ERR_MALFORMED;
 	/* A VCEK is tied to a chip; a VLEK to a cloud provider, never both. */
@@ -569,7 +571,7 @@ static int vek_parse(X509 *x, bool is_vlek, struct snp_vek *ret)
 	return 0;
 }
 
-static int push_pem(STACK_OF(X509) *sk, const char *pem)
+static int push_pem(STACK_OF(X509) * sk, const char *pem)
 {
 	_cleanup_(BIO_freep) BIO *bio = BIO_new_mem_buf(pem, -1);
 	X509 *x;
@@ -604,7 +606,7 @@ static int state_build(cu_verifier *v, struct snp_state **ret, struct cu_error *
 		if (r < 0 || cu_x509_sha256(sk_X509_value(st->roots, (int)i), d) < 0 ||
 		    memcmp(d, cu_snp_roots[i].sha256, 32) != 0) {
 			r = cu_fail(err, r < 0 ? r : CU_ERR_INTERNAL, "init",
-				    "snp: compiled-in AMD root %zu does not match its pin", i);
+			            "snp: compiled-in AMD root %zu does not match its pin", i);
 			goto fail;
 		}
 	}
@@ -618,7 +620,8 @@ static int state_build(cu_verifier *v, struct snp_state **ret, struct cu_error *
 	}
 	for (size_t i = 0; cu_snp_intermediates[i]; i++)
 		if ((r = push_pem(st->intermediates, cu_snp_intermediates[i])) < 0) {
-			r = cu_fail(err, r, "init", "snp: cannot load compiled-in AMD intermediates");
+			r = cu_fail(err, r, "init",
+			            "snp: cannot load compiled-in AMD intermediates");
 			goto fail;
 		}
 
@@ -638,7 +641,8 @@ static int state_build(cu_verifier *v, struct snp_state **ret, struct cu_error *
 				size_t ncap = cap ? cap * 2 : 8;
 				struct snp_vek *n = realloc(st->veks, ncap * sizeof(*n));
 				if (!n) {
-					r = cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+					r = cu_fail(err, CU_ERR_NOMEM, "collateral",
+					            "out of memory");
 					goto fail;
 				}
 				st->veks = n;
@@ -693,7 +697,8 @@ enum vek_stage {
 	VEK_STAGE_SIGNATURE,
 };
 
-static int check_chip_id(const struct cu_snp_report *r, const struct snp_vek *k, struct cu_error *err)
+static int check_chip_id(const struct cu_snp_report *r, const struct snp_vek *k,
+                         struct cu_error *err)
 {
 	char got[17], want[17];
 
@@ -706,22 +711,22 @@ static int check_chip_id(const struct cu_snp_report *r, const struct snp_vek *k,
 	cu_hex_encode(r->chip_id, 8, got);
 	cu_hex_encode(k->hwid, 8, want);
 	return cu_fail(err, CU_ERR_MISMATCH, "endorsement",
-		       "snp: CHIP_ID %s... does not match the VCEK hwID %s...", got, want);
+	               "snp: CHIP_ID %s... does not match the VCEK hwID %s...", got, want);
 }
 
 static int check_tcb(const struct cu_snp_report *r, const struct snp_vek *k, struct cu_error *err)
 {
 	struct cu_snp_tcb t;
-	enum cu_snp_product p = k->struct_version == 1 || k->fmc >= 0 ? CU_SNP_PRODUCT_TURIN
-								      : CU_SNP_PRODUCT_MILAN;
+	enum cu_snp_product p =
+	    k->struct_version == 1 || k->fmc >= 0 ? CU_SNP_PRODUCT_TURIN : CU_SNP_PRODUCT_MILAN;
 	const char *what = k->is_vlek ? "VLEK" : "VCEK";
 
 	cu_snp_tcb_decode(r->reported_tcb, p, &t);
 #define TCB_FIELD(field, ext, name)                                                                \
 	if ((int)t.field != k->ext)                                                                \
 		return cu_fail(err, CU_ERR_MISMATCH, "endorsement",                                \
-			       "snp: REPORTED_TCB." name " is %u but the %s was issued for %d",    \
-			       t.field, what, k->ext);
+		               "snp: REPORTED_TCB." name " is %u but the %s was issued for %d",    \
+		               t.field, what, k->ext);
 	TCB_FIELD(bootloader, bl, "bootloader")
 	TCB_FIELD(tee, tee, "tee")
 	TCB_FIELD(snp, snp, "snp")
@@ -734,7 +739,7 @@ static int check_tcb(const struct cu_snp_report *r, const struct snp_vek *k, str
 
 /* Chain ARK -> ASK|ASVK -> VEK at `at`, through the cache. */
 static int check_chain(cu_verifier *v, struct snp_state *st, struct snp_vek *k, int64_t at,
-		       struct cu_error *err)
+                       struct cu_error *err)
 {
 	struct cu_chain_opts o = {
 		.roots = st->roots,
@@ -751,7 +756,7 @@ static int check_chain(cu_verifier *v, struct snp_state *st, struct snp_vek *k, 
 	int r;
 
 	pthread_mutex_lock(&v->lock);
-	cached = k->chain_ok && at >= k->chain_not_before && at <= k->chain_not_after;
+	cached = k->chain_ok && at >= k->chain_not_before && at < k->chain_not_after;
 	pthread_mutex_unlock(&v->lock);
 	if (cached)
 		return 0;
@@ -762,8 +767,10 @@ static int check_chain(cu_verifier *v, struct snp_state *st, struct snp_vek *k, 
 		return r;
 	}
 	if (sk_X509_num(res.chain) != 3) {
-		r = cu_fail(err, CU_ERR_CHAIN, "chain", "snp: chain has %d certificates, expected ARK, %s and %s",
-			    sk_X509_num(res.chain), k->is_vlek ? "ASVK" : "ASK", k->is_vlek ? "VLEK" : "VCEK");
+		r = cu_fail(err, CU_ERR_CHAIN, "chain",
+		            "snp: chain has %d certificates, expected ARK, %s and %s",
+		            sk_X509_num(res.chain), k->is_vlek ? "ASVK" : "ASK",
+		            k->is_vlek ? "VLEK" : "VCEK");
 		goto out;
 	}
 	mid = sk_X509_value(res.chain, 1);
@@ -771,30 +778,31 @@ static int check_chain(cu_verifier *v, struct snp_state *st, struct snp_vek *k, 
 
 	/* The product line comes from the root: "ARK-<product>" */
 	root_product = cn_has_prefix(root, "ARK-", &rest) ? product_from_name(rest, strlen(rest))
-							  : CU_SNP_PRODUCT_UNKNOWN;
+	                                                  : CU_SNP_PRODUCT_UNKNOWN;
 	if (root_product == CU_SNP_PRODUCT_UNKNOWN) {
-		r = cu_fail(err, CU_ERR_CHAIN, "chain", "snp: root is not an AMD ARK of a known product line");
+		r = cu_fail(err, CU_ERR_CHAIN, "chain",
+		            "snp: root is not an AMD ARK of a known product line");
 		goto out;
 	}
 	/* A VCEK is issued by the ASK "SEV-<product>", a VLEK by the ASVK "SEV-VLEK-<product>". */
 	mid_product = cn_has_prefix(mid, k->is_vlek ? "SEV-VLEK-" : "SEV-", &rest)
-			      ? product_from_name(rest, strlen(rest))
-			      : CU_SNP_PRODUCT_UNKNOWN;
+	                  ? product_from_name(rest, strlen(rest))
+	                  : CU_SNP_PRODUCT_UNKNOWN;
 	if (mid_product != root_product) {
 		char cn[128];
 
 		cu_x509_subject_cn(mid, cn, sizeof(cn));
 		r = cu_fail(err, CU_ERR_CHAIN, "chain",
-			    "snp: %s is issued by '%s', expected '%s%s' under ARK-%s",
-			    k->is_vlek ? "VLEK" : "VCEK", cn, k->is_vlek ? "SEV-VLEK-" : "SEV-",
-			    cu_snp_product_name(root_product), cu_snp_product_name(root_product));
+		            "snp: %s is issued by '%s', expected '%s%s' under ARK-%s",
+		            k->is_vlek ? "VLEK" : "VCEK", cn, k->is_vlek ? "SEV-VLEK-" : "SEV-",
+		            cu_snp_product_name(root_product), cu_snp_product_name(root_product));
 		goto out;
 	}
 	/* Pinned algorithms: AMD signs ASK, ASVK and VEKs with RSASSA-PSS SHA-384. */
 	if (!cu_x509_signed_with_rsa_pss(k->cert, NID_sha384) ||
 	    !cu_x509_signed_with_rsa_pss(mid, NID_sha384)) {
 		r = cu_fail(err, CU_ERR_UNSUPPORTED, "chain",
-			    "snp: certificate not signed with RSASSA-PSS SHA-384");
+		            "snp: certificate not signed with RSASSA-PSS SHA-384");
 		goto out;
 	}
 	pthread_mutex_lock(&v->lock);
@@ -812,41 +820,43 @@ out:
 }
 
 static int check_product(const struct cu_snp_report *r, const struct snp_vek *k,
-			 struct cu_error *err)
+                         struct cu_error *err)
 {
 	enum cu_snp_product p = k->chain_product;
 
-	if (k->product != CU_SNP_PRODUCT_UNKNOWN && k->product != p)
+	if (k->product != p)
 		return cu_fail(err, CU_ERR_MISMATCH, "endorsement",
-			       "snp: %s productName '%s' does not match the %s chain",
-			       k->is_vlek ? "VLEK" : "VCEK", k->product_name, cu_snp_product_name(p));
+		               "snp: %s productName '%s' does not match the %s chain",
+		               k->is_vlek ? "VLEK" : "VCEK", k->product_name,
+		               cu_snp_product_name(p));
 	if (r->version >= 3) {
 		enum cu_snp_product c = cu_snp_product_from_cpuid(r->cpuid_fam_id, r->cpuid_mod_id);
 
 		if (c != p)
 			return cu_fail(err, CU_ERR_MISMATCH, "endorsement",
-				       "snp: CPUID family 0x%02x model 0x%02x (%s) does not match the %s certificate chain",
-				       r->cpuid_fam_id, r->cpuid_mod_id, cu_snp_product_name(c),
-				       cu_snp_product_name(p));
+			               "snp: CPUID family 0x%02x model 0x%02x (%s) does not match "
+			               "the %s certificate chain",
+			               r->cpuid_fam_id, r->cpuid_mod_id, cu_snp_product_name(c),
+			               cu_snp_product_name(p));
 	}
 	return 0;
 }
 
 static int check_signature(const uint8_t *buf, const struct cu_snp_report *r,
-			   const struct snp_vek *k, struct cu_error *err)
+                           const struct snp_vek *k, struct cu_error *err)
 {
-	int ret = cu_ecdsa_verify_raw_le(X509_get0_pubkey(k->cert), NID_secp384r1, EVP_sha384(), buf,
-					 CU_SNP_SIGNED_SIZE, r->sig_r, r->sig_s,
-					 CU_SNP_SIG_COMPONENT_SIZE, err);
+	int ret = cu_ecdsa_verify_raw_le(X509_get0_pubkey(k->cert), NID_secp384r1, EVP_sha384(),
+	                                 buf, CU_SNP_SIGNED_SIZE, r->sig_r, r->sig_s,
+	                                 CU_SNP_SIG_COMPONENT_SIZE, err);
 	if (ret < 0)
 		cu_error_prefix(err, k->is_vlek ? "snp: report signature with the VLEK: "
-						: "snp: report signature with the VCEK: ");
+		                                : "snp: report signature with the VCEK: ");
 	return ret;
 }
 
 static int try_vek(cu_verifier *v, struct snp_state *st, const uint8_t *buf,
-		   const struct cu_snp_report *r, struct snp_vek *k, int64_t at,
-		   enum vek_stage *ret_stage, struct cu_error *err)
+                   const struct cu_snp_report *r, struct snp_vek *k, int64_t at,
+                   enum vek_stage *ret_stage, struct cu_error *err)
 {
 	int ret;
 
@@ -892,7 +902,7 @@ static int vek_claims(json_t *snp, const struct snp_vek *k)
 }
 
 static int check_binding(const struct cu_snp_report *r, const struct cu_verify_opts *opts,
-			 struct cu_error *err)
+                         struct cu_error *err)
 {
 	uint8_t want[64] = { 0 };
 	char got_hex[17], want_hex[17];
@@ -901,8 +911,8 @@ static int check_binding(const struct cu_snp_report *r, const struct cu_verify_o
 		return 0;
 	if (opts->report_data_size > sizeof(want))
 		return cu_fail(err, CU_ERR_INVALID_ARG, "binding",
-			       "snp: expected report data is %zu bytes, REPORT_DATA holds 64",
-			       opts->report_data_size);
+		               "snp: expected report data is %zu bytes, REPORT_DATA holds 64",
+		               opts->report_data_size);
 	/* Shorter expected data is zero-padded to 64 bytes, as guests fill REPORT_DATA. */
 	memcpy(want, opts->report_data, opts->report_data_size);
 	if (CRYPTO_memcmp(want, r->report_data, sizeof(want)) == 0)
@@ -910,11 +920,12 @@ static int check_binding(const struct cu_snp_report *r, const struct cu_verify_o
 	cu_hex_encode(r->report_data, 8, got_hex);
 	cu_hex_encode(want, 8, want_hex);
 	return cu_fail(err, CU_ERR_BINDING, "binding",
-		       "snp: REPORT_DATA %s... does not equal the expected %s...", got_hex, want_hex);
+	               "snp: REPORT_DATA %s... does not equal the expected %s...", got_hex,
+	               want_hex);
 }
 
 static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
-		      const struct cu_verify_opts *opts, json_t **ret, struct cu_error *err)
+                      const struct cu_verify_opts *opts, json_t **ret, struct cu_error *err)
 {
 	struct cu_snp_report r;
 	struct snp_state *st = NULL;
@@ -929,13 +940,14 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		return k;
 	if (r.signature_algo != 1)
 		return cu_fail(err, CU_ERR_UNSUPPORTED, "parse",
-			       "snp: SIGNATURE_ALGO %u not supported (1: ECDSA P-384 with SHA-384)",
-			       r.signature_algo);
+		               "snp: SIGNATURE_ALGO %u not supported (1: ECDSA P-384 with SHA-384)",
+		               r.signature_algo);
 	if (r.signing_key == CU_SNP_KEY_NONE)
-		return cu_fail(err, CU_ERR_SIGNATURE, "parse", "snp: report is not signed (SIGNING_KEY is none)");
+		return cu_fail(err, CU_ERR_SIGNATURE, "parse",
+		               "snp: report is not signed (SIGNING_KEY is none)");
 	if (r.signing_key != CU_SNP_KEY_VCEK && r.signing_key != CU_SNP_KEY_VLEK)
 		return cu_fail(err, CU_ERR_UNSUPPORTED, "parse", "snp: SIGNING_KEY %u is reserved",
-			       r.signing_key);
+		               r.signing_key);
 	want_vlek = r.signing_key == CU_SNP_KEY_VLEK;
 
 	if ((k = state_get(v, &st, err)) < 0)
@@ -961,8 +973,9 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 			return best.code;
 		}
 		return cu_fail(err, CU_ERR_NOT_FOUND, "collateral",
-			       "snp: no %s certificate in the collateral (the report is signed by its %s; pass it with --collateral)",
-			       want_vlek ? "VLEK" : "VCEK", want_vlek ? "VLEK" : "VCEK");
+		               "snp: no %s certificate in the collateral (the report is signed by "
+		               "its %s; pass it with --collateral)",
+		               want_vlek ? "VLEK" : "VCEK", want_vlek ? "VLEK" : "VCEK");
 	}
 	if ((k = check_binding(&r, opts, err)) < 0)
 		return k;

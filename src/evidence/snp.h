@@ -69,8 +69,8 @@ struct cu_snp_report {
 	uint8_t current_build, current_minor, current_major;
 	uint8_t committed_build, committed_minor, committed_major;
 	uint64_t launch_tcb;
-	uint64_t launch_mit_vector;  /* v5 */
-	uint64_t current_mit_vector; /* v5 */
+	uint64_t launch_mit_vector;               /* v5 */
+	uint64_t current_mit_vector;              /* v5 */
 	uint8_t sig_r[CU_SNP_SIG_COMPONENT_SIZE]; /* little-endian */
 	uint8_t sig_s[CU_SNP_SIG_COMPONENT_SIZE]; /* little-endian */
 };
@@ -80,7 +80,7 @@ struct cu_snp_report {
  * non-zero reserved fields. *ret is untouched on failure.
  */
 int cu_snp_report_parse(const uint8_t *buf, size_t size, struct cu_snp_report *ret,
-			struct cu_error *err) _must_check_;
+                        struct cu_error *err) _must_check_;
 
 /* The product line a v3+ report's CPUID family/model names, or UNKNOWN. */
 enum cu_snp_product cu_snp_product_from_cpuid(uint8_t family, uint8_t model);
@@ -94,7 +94,7 @@ void cu_snp_tcb_decode(uint64_t raw, enum cu_snp_product p, struct cu_snp_tcb *r
  * (UNKNOWN: from the CPUID fields, Milan/Genoa layout when absent).
  */
 int cu_snp_report_claims(const struct cu_snp_report *r, enum cu_snp_product product,
-			 json_t **ret) _must_check_;
+                         json_t **ret) _must_check_;
 
 /* Compiled-in roots (snp_roots.c). */
 struct cu_snp_root {

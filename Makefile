@@ -1,0 +1,54 @@
+# Custos: thin wrapper around Meson. `make test` is what CI runs.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 120
+MESON      ?= meson
+
+.PHONY: all deps test test-fast bench fuzz format clean
+
+all: deps $(BUILD)/build.ninja
+	$(MESON) compile -C $(BUILD)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, after a
+# plain build (which must also compile cleanly).
+test: all $(ASAN_BUILD)/build.ninja
+	$(MESON) compile -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+
+# Quick iteration without sanitizers.
+test-fast: all
+	$(MESON) test -C $(BUILD) --print-errorlogs
+
+bench: deps
+	@test -f build-release/build.ninja || $(MESON) setup build-release -Dbuildtype=release
+	$(MESON) compile -C build-release bench/bench_snp
+	./build-release/bench/bench_snp ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
+
+# libFuzzer targets, each run for FUZZ_SECONDS under ASan+UBSan, seeded from tests/fuzz/seeds.
+fuzz: deps
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang $(MESON) setup $(FUZZ_BUILD) -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+	$(MESON) compile -C $(FUZZ_BUILD)
+	@for t in $(FUZZ_BUILD)/tests/fuzz/fuzz_*; do \
+		name=$${t##*/fuzz_}; mkdir -p fuzz-out/$$name; \
+		echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz-out/$$name tests/fuzz/seeds/$$name || exit 1; \
+	done
+
+format:
+	git ls-files '*.c' '*.h' | grep -v snp_roots.c | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-release fuzz-out

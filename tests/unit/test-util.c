@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../src/base/fileio.h"
+#include "../../src/base/time.h"
+#include "test-util.h"
+
+const char *tu_corpus_dir(void)
+{
+	const char *dir = getenv("CUSTOS_CORPUS");
+	const char *ci = getenv("CI");
+	struct stat st;
+
+	if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return dir;
+	if (ci && strcmp(ci, "true") == 0) {
+		fprintf(stderr, "evidence corpus missing at %s and CI=true: failing\n",
+		        dir ? dir : "(unset)");
+		fail_msg("evidence corpus missing under CI=true");
+	}
+	fprintf(stderr, "evidence corpus not found at %s: corpus tests skipped\n",
+	        dir ? dir : "(unset)");
+	return NULL;
+}
+
+uint8_t *tu_read_file(const char *path, size_t *ret_size)
+{
+	struct cu_error err = { 0 };
+	uint8_t *buf = NULL;
+
+	if (cu_read_file(path, 64u << 20, &buf, ret_size, &err) < 0)
+		fail_msg("cannot read %s: %s", path, err.message);
+	return buf;
+}
+
+int64_t tu_time(const char *rfc3339)
+{
+	int64_t t = 0;
+
+	if (cu_time_parse_rfc3339(rfc3339, &t) < 0)
+		fail_msg("bad time %s", rfc3339);
+	return t;
+}
+
+json_t *tu_load_json(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+
+	if (!j)
+		fail_msg("cannot load %s: %s", path, e.text);
+	return j;
+}

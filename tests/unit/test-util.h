@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CU_TEST_UTIL_H
+#define CU_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <custos/custos.h>
+
+/*
+ * The shared evidence corpus directory ($CUSTOS_CORPUS), or NULL when it is
+ * absent. Absence is a test failure under CI=true (DESIGN.md "Tests").
+ */
+const char *tu_corpus_dir(void);
+
+/* Read a whole file (fails the test on error). Caller frees. */
+uint8_t *tu_read_file(const char *path, size_t *ret_size);
+
+/* Parse an RFC 3339 time (fails the test on error). */
+int64_t tu_time(const char *rfc3339);
+
+/* Load a JSON file (fails the test on error). */
+json_t *tu_load_json(const char *path);
+
+#endif
