@@ -52,7 +52,8 @@ long cu_hex_decoded_size(const char *in, size_t in_len)
 
 int cu_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t out_size)
 {
-	if (in_len != 2 * out_size || cu_hex_decoded_size(in, in_len) < 0)
+	if (out_size > SIZE_MAX / 2 || in_len != 2 * out_size ||
+	    cu_hex_decoded_size(in, in_len) < 0)
 		return CU_ERR_MALFORMED;
 	for (size_t i = 0; i < out_size; i++)
 		out[i] = (uint8_t)(unhex(in[2 * i]) << 4 | unhex(in[2 * i + 1]));

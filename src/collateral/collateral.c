@@ -140,7 +140,8 @@ static int load_path(struct staging *st, const char *path, unsigned depth, struc
 	}
 	closedir(d);
 	if (r == 0) {
-		qsort(names, n, sizeof(*names), name_cmp);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), name_cmp);
 		for (size_t i = 0; i < n && r >= 0; i++) {
 			int k = load_path(st, names[i], depth + 1, err);
 			r = k < 0 ? k : r;

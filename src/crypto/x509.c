@@ -30,8 +30,15 @@ int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
 			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 		infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
 		ERR_clear_error();
-		if (!infos)
+		if (!infos) {
+			/* A damaged certificate or CRL is an error, not "not ours". */
+			if (memmem(buf, size, "-----BEGIN CERTIFICATE-----", 27) ||
+			    memmem(buf, size, "-----BEGIN TRUSTED CERTIFICATE-----", 35) ||
+			    memmem(buf, size, "-----BEGIN X509 CRL-----", 24))
+				return cu_fail(err, CU_ERR_MALFORMED, "collateral",
+				               "a PEM certificate or CRL cannot be decoded");
 			return 0; /* PEM of something else (a key, ...): not ours */
+		}
 		for (int i = 0; i < sk_X509_INFO_num(infos); i++) {
 			X509_INFO *info = sk_X509_INFO_value(infos, i);
 

@@ -28,11 +28,11 @@ CU_EXPORT int cu_verifier_new(cu_verifier **ret, struct cu_error *err)
 
 	if (!v)
 		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
+	pthread_mutex_init(&v->lock, NULL);
 	if (cu_collateral_new(&v->collateral) < 0 || !(v->test_roots = sk_X509_new_null())) {
 		cu_verifier_free(v);
 		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
 	}
-	pthread_mutex_init(&v->lock, NULL);
 	*ret = v;
 	return 0;
 }

@@ -346,13 +346,16 @@ static void test_chain_ok(void **state)
 	assert_int_equal(verify(p, p->leaf, roots, untrusted, NULL, p->int_nb, 8, &res, &err), 0);
 	cu_chain_result_done(&res);
 	/*
-	 * OpenSSL treats notAfter itself as already expired (X509_cmp_time
-	 * returns -1 for "earlier than or equal"), so the last accepted second
-	 * is notAfter - 1.
+	 * The window is half-open, [not_before, not_after): OpenSSL treats
+	 * notAfter itself as already expired, so the last accepted second is
+	 * notAfter - 1 and verification at res.not_after fails.
 	 */
 	assert_int_equal(verify(p, p->leaf, roots, untrusted, NULL, p->leaf_na - 1, 8, &res, &err),
 	                 0);
+	assert_int_equal(res.not_after, p->leaf_na);
 	cu_chain_result_done(&res);
+	assert_int_equal(verify(p, p->leaf, roots, untrusted, NULL, p->leaf_na, 8, &res, &err),
+	                 CU_ERR_EXPIRED);
 
 	sk_X509_free(roots);
 	sk_X509_free(untrusted);
@@ -565,6 +568,19 @@ static void test_crl_not_revoked(void **state)
 	assert_int_equal(res.not_after, T("2024-07-01T00:00:00Z"));
 	cu_chain_result_done(&res);
 
+	/* Half-open at the CRL's edges too: lastUpdate accepted, nextUpdate expired. */
+	assert_int_equal(
+	    verify(p, p->leaf, roots, untrusted, crls, T("2024-01-01T00:00:00Z"), 8, &res, &err),
+	    0);
+	cu_chain_result_done(&res);
+	assert_int_equal(verify(p, p->leaf, roots, untrusted, crls, T("2024-07-01T00:00:00Z") - 1,
+	                        8, &res, &err),
+	                 0);
+	cu_chain_result_done(&res);
+	assert_int_equal(
+	    verify(p, p->leaf, roots, untrusted, crls, T("2024-07-01T00:00:00Z"), 8, &res, &err),
+	    CU_ERR_EXPIRED);
+
 	/* Both CRLs: the leaf and the intermediate are covered. */
 	assert_int_equal(
 	    verify(p, p->leaf, roots, untrusted, both, T("2024-03-01T00:00:00Z"), 8, &res, &err),
@@ -692,6 +708,30 @@ static void test_parse_pem_bundle(void **state)
 	X509_CRL_free(crl);
 }
 
+/* A damaged certificate in a bundle is an error, and nothing from the bundle is kept. */
+static void test_parse_damaged_pem(void **state)
+{
+	struct pki *p = *state;
+	_cleanup_(BIO_freep) BIO *bio = BIO_new(BIO_s_mem());
+	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	struct cu_error err = { 0 };
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t size;
+
+	assert_non_null(bio);
+	assert_int_equal(PEM_write_bio_X509(bio, p->leaf), 1);
+	assert_true(
+	    BIO_puts(bio,
+	             "-----BEGIN CERTIFICATE-----\nMIIBAAAAbroken\n-----END CERTIFICATE-----\n") >
+	    0);
+	buf = pem_of(bio, &size);
+	assert_int_equal(cu_x509_parse_any(buf, size, &certs, &crls, &err), CU_ERR_MALFORMED);
+	assert_string_equal(err.stage, "collateral");
+	assert_null(certs);
+	assert_null(crls);
+}
+
 static void test_parse_der(void **state)
 {
 	struct pki *p = *state;
@@ -769,8 +809,10 @@ static void test_parse_nothing(void **state)
 	    cu_x509_parse_any((const uint8_t *)text, strlen(text), &certs, &crls, &err), 0);
 	assert_int_equal(
 	    cu_x509_parse_any((const uint8_t *)json, strlen(json), &certs, &crls, &err), 0);
+	/* A certificate block that does not decode is damaged collateral, not "nothing". */
 	assert_int_equal(
-	    cu_x509_parse_any((const uint8_t *)fake_pem, strlen(fake_pem), &certs, &crls, &err), 0);
+	    cu_x509_parse_any((const uint8_t *)fake_pem, strlen(fake_pem), &certs, &crls, &err),
+	    CU_ERR_MALFORMED);
 	assert_int_equal(cu_x509_parse_any(garbage, 0, &certs, &crls, &err), 0);
 
 	/* A PEM private key is not collateral. */
@@ -1012,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_crl_expired),
 		cmocka_unit_test(test_crl_bad_signature),
 		cmocka_unit_test(test_parse_pem_bundle),
+		cmocka_unit_test(test_parse_damaged_pem),
 		cmocka_unit_test(test_parse_der),
 		cmocka_unit_test(test_parse_nothing),
 		cmocka_unit_test(test_parse_too_many),
