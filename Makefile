@@ -42,6 +42,7 @@ fuzz: deps
 		-Db_sanitize=address,undefined -Db_lundef=false
 	$(MESON) compile -C $(FUZZ_BUILD)
 	@for t in $(FUZZ_BUILD)/tests/fuzz/fuzz_*; do \
+		[ -f "$$t" ] && [ -x "$$t" ] || continue; \
 		name=$${t##*/fuzz_}; mkdir -p fuzz-out/$$name; \
 		echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
 		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz-out/$$name tests/fuzz/seeds/$$name || exit 1; \
