@@ -25,7 +25,8 @@ $(ASAN_BUILD)/build.ninja:
 test: all $(ASAN_BUILD)/build.ninja
 	$(MESON) compile -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2; \
+		rc=$$?; python3 scripts/test-summary.py $(ASAN_BUILD)/meson-logs/testlog.json && exit $$rc
 
 # Quick iteration without sanitizers.
 test-fast: all
