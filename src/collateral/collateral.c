@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "../crypto/openssl-util.h"
 #include "../crypto/x509.h"
 #include "collateral.h"
+#include "snp_certtable.h"
 
 int cu_collateral_new(struct cu_collateral **ret)
 {
@@ -63,13 +65,26 @@ static int commit(struct cu_collateral *c, STACK_OF(X509) * certs, STACK_OF(X509
 	return n;
 }
 
+/* Every container of certificates we recognise: PEM/DER, the SNP certificate table. */
+static int parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
+                     STACK_OF(X509_CRL) * *crls, struct cu_error *err)
+{
+	if (cu_snp_certtable_detect(buf, size))
+		return cu_snp_certtable_parse(buf, size, certs, err);
+	return cu_x509_parse_any(buf, size, certs, crls, err);
+}
+
 struct staging {
 	STACK_OF(X509) * certs;
 	STACK_OF(X509_CRL) * crls;
 	unsigned n_files;
 };
 
-static int load_file(struct staging *st, const char *path, struct cu_error *err)
+/*
+ * A file named by the caller must load; inside a directory, a file too large
+ * to be collateral is skipped like any other file that is not collateral.
+ */
+static int load_file(struct staging *st, const char *path, bool named, struct cu_error *err)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	size_t size;
@@ -79,12 +94,16 @@ static int load_file(struct staging *st, const char *path, struct cu_error *err)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "more than %u collateral files",
 		               CU_LIMIT_COLLATERAL_FILES);
 	r = cu_read_file(path, CU_LIMIT_COLLATERAL_FILE_SIZE, &buf, &size, err);
+	if (r == CU_ERR_TOO_LARGE && !named) {
+		cu_error_clear(err);
+		return 0;
+	}
 	if (r < 0) {
 		if (err)
 			err->stage = "collateral";
 		return r;
 	}
-	return cu_x509_parse_any(buf, size, &st->certs, &st->crls, err);
+	return parse_any(buf, size, &st->certs, &st->crls, err);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -105,7 +124,7 @@ static int load_path(struct staging *st, const char *path, unsigned depth, struc
 		return cu_fail(err, CU_ERR_IO, "collateral", "cannot access %s: %s", path,
 		               strerror(errno));
 	if (S_ISREG(s.st_mode))
-		return load_file(st, path, err);
+		return load_file(st, path, depth == 0, err);
 	if (!S_ISDIR(s.st_mode))
 		return 0;
 	if (depth >= CU_LIMIT_COLLATERAL_DEPTH)
@@ -176,7 +195,7 @@ int cu_collateral_add_mem(struct cu_collateral *c, const uint8_t *buf, size_t si
 	if (size > CU_LIMIT_COLLATERAL_FILE_SIZE)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "%s is larger than %u bytes",
 		               name ? name : "collateral", CU_LIMIT_COLLATERAL_FILE_SIZE);
-	r = cu_x509_parse_any(buf, size, &certs, &crls, err);
+	r = parse_any(buf, size, &certs, &crls, err);
 	if (r <= 0)
 		return r;
 	return commit(c, certs, crls, 1, err);

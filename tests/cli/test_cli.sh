@@ -82,5 +82,16 @@ else
 	done
 fi
 
+# The SNP certificate table (as SNP_GET_EXT_REPORT returns it) is collateral too.
+src=${CUSTOS_SOURCE_ROOT:-}
+if [ -n "$CORPUS" ] && [ -f "$CORPUS/sev-snp/gsg-milan-v2-debug/report.bin" ] && [ -n "$src" ]; then
+	expect "certificate table as collateral" 0 '"signing_key": "vcek"' "" -- verify --at 2022-09-24T01:00:00Z \
+		--collateral "$src/tests/fuzz/seeds/snp_certtable/gsg-milan-v2-debug.bin" \
+		"$CORPUS/sev-snp/gsg-milan-v2-debug/report.bin"
+	expect "truncated certificate table is an error" 2 "" "certificate table has no terminating entry" -- \
+		verify --collateral "$src/tests/fuzz/seeds/snp_certtable/truncated.bin" \
+		"$CORPUS/sev-snp/gsg-milan-v2-debug/report.bin"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

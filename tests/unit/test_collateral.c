@@ -355,10 +355,15 @@ static void test_file_too_large(void **state)
 	assert_int_equal(close(fd), 0);
 	write_der_cert(fx, "a.der", fx->certs[0]);
 
-	assert_int_equal(cu_collateral_add_path(fx->c, fx->dir, &err), CU_ERR_TOO_LARGE);
+	/* Named directly, it is an error and nothing is kept. */
+	assert_int_equal(cu_collateral_add_path(fx->c, p, &err), CU_ERR_TOO_LARGE);
 	assert_string_equal(err.stage, "collateral");
 	assert_non_null(strstr(err.message, "huge.pem"));
 	assert_counts(fx->c, 0, 0, 0);
+
+	/* Inside a directory it cannot be collateral: skipped, the rest loads. */
+	assert_int_equal(cu_collateral_add_path(fx->c, fx->dir, &err), 1);
+	assert_counts(fx->c, 1, 0, 2);
 }
 
 static void test_add_mem(void **state)
