@@ -50,6 +50,20 @@ static int group_teardown(void **state)
 
 /* ----------------------------------------------------------- helpers */
 
+/* A verifier trusting pki's test ARK, with up to three certificates (NULL: none) as collateral. */
+static cu_verifier *verifier_with(const struct sb_pki *pki, X509 *a, X509 *b, X509 *c)
+{
+	X509 *certs[] = { a, b, c };
+	cu_verifier *v;
+
+	assert_int_equal(cu_verifier_new(&v, NULL), 0);
+	sb_pki_add_root(pki, v);
+	for (size_t i = 0; i < ELEMENTSOF(certs); i++)
+		if (certs[i])
+			sb_add_cert(v, certs[i]);
+	return v;
+}
+
 static struct cu_verify_opts opts_at(int64_t at)
 {
 	struct cu_verify_opts o = { .at = at };
@@ -795,10 +809,7 @@ static void test_verify_hwid_der(void **state)
 	X509 *vcek = sb_vek_new(&milan, false, &vo, &key);
 	json_t *c;
 
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, vcek);
+	v = verifier_with(&milan, milan.ask, vcek, NULL);
 	sb_report_init(&r, &milan, 3);
 	sb_report_build(&r, key, buf);
 	c = verify_ok(v, buf, &o);
@@ -870,11 +881,7 @@ static void test_verify_vlek_via_ask(void **state)
 	EVP_PKEY *key;
 	X509 *vlek = sb_vek_new(&milan, true, &vo, &key);
 
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, milan.asvk);
-	sb_add_cert(v, vlek);
+	v = verifier_with(&milan, milan.ask, milan.asvk, vlek);
 	sb_report_init_vlek(&r, &milan, 3);
 	sb_report_build(&r, key, buf);
 	expect_fail(v, buf, &o, CU_ERR_CHAIN, "chain");
@@ -994,10 +1001,7 @@ static void test_wrong_chain(void **state)
 	struct cu_error err;
 
 	sb_pki_init(&other, NULL);
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, milan.asvk);
+	v = verifier_with(&milan, milan.ask, milan.asvk, NULL);
 	sb_pki_add_collateral(&other, v);
 	/* other's VCEK has the same TCB and chip id as milan's */
 	sb_report_init(&r, &other, 3);
@@ -1019,9 +1023,7 @@ static void test_wrong_chain(void **state)
 	cu_verifier_free(v);
 
 	/* Its ARK given as collateral is not trusted either. */
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, other.ark);
+	v = verifier_with(&milan, other.ark, NULL, NULL);
 	sb_pki_add_collateral(&other, v);
 	sb_report_init(&r, &other, 3);
 	sb_report_build(&r, other.vcek_key, buf);
@@ -1045,9 +1047,7 @@ static void test_missing_ask(void **state)
 	struct cu_snp_report r;
 	uint8_t buf[CU_SNP_REPORT_SIZE];
 
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.vcek);
+	v = verifier_with(&milan, milan.vcek, NULL, NULL);
 	sb_report_init(&r, &milan, 3);
 	sb_report_build(&r, milan.vcek_key, buf);
 	expect_fail(v, buf, &o, CU_ERR_CHAIN, "chain");
@@ -1104,11 +1104,7 @@ static void test_vcek_via_asvk(void **state)
 	X509 *vcek = sb_vek_new(&milan, false, &vo, &key);
 	struct cu_error err;
 
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, milan.asvk);
-	sb_add_cert(v, vcek);
+	v = verifier_with(&milan, milan.ask, milan.asvk, vcek);
 	sb_report_init(&r, &milan, 3);
 	sb_report_build(&r, key, buf);
 	err = expect_fail(v, buf, &o, CU_ERR_CHAIN, "chain");
@@ -1129,9 +1125,7 @@ static void test_vcek_signed_by_ark(void **state)
 	EVP_PKEY *key;
 	X509 *vcek = sb_vek_new(&milan, false, &vo, &key);
 
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, vcek);
+	v = verifier_with(&milan, vcek, NULL, NULL);
 	sb_report_init(&r, &milan, 3);
 	sb_report_build(&r, key, buf);
 	expect_fail(v, buf, &o, CU_ERR_CHAIN, "chain");
@@ -1353,10 +1347,7 @@ static void test_product_name_mismatch(void **state)
 	X509 *vcek = sb_vek_new(&milan, false, &vo, &key);
 	struct cu_error err;
 
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, vcek);
+	v = verifier_with(&milan, milan.ask, vcek, NULL);
 	sb_report_init(&r, &milan, 2);
 	sb_report_build(&r, key, buf);
 	err = expect_fail(v, buf, &o, CU_ERR_MISMATCH, "endorsement");
@@ -1389,10 +1380,7 @@ static void test_no_vcek(void **state)
 	cu_verifier_free(v);
 
 	/* a VLEK-signed report with only a VCEK */
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, milan.vcek);
+	v = verifier_with(&milan, milan.ask, milan.vcek, NULL);
 	sb_report_init_vlek(&r, &milan, 3);
 	sb_report_build(&r, milan.vlek_key, buf);
 	err = expect_fail(v, buf, &o, CU_ERR_NOT_FOUND, "collateral");
@@ -1460,11 +1448,7 @@ static void test_best_error(void **state)
 	memset(other_hwid, 0x5a, sizeof(other_hwid));
 	memcpy(chip.hwid, other_hwid, sizeof(other_hwid));
 	x1 = sb_vek_new(&milan, false, &chip, NULL);
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, milan.vcek);
-	sb_add_cert(v, x1);
+	v = verifier_with(&milan, milan.ask, milan.vcek, x1);
 	sb_report_init(&r, &milan, 3);
 	r.reported_tcb ^= 1; /* bootloader */
 	sb_report_build(&r, milan.vcek_key, buf);
@@ -1476,17 +1460,6 @@ static void test_best_error(void **state)
 
 /* -------------------------------------------------------- time and CRLs */
 
-static cu_verifier *verifier_with_vcek(X509 *vcek)
-{
-	cu_verifier *v;
-
-	assert_int_equal(cu_verifier_new(&v, NULL), 0);
-	sb_pki_add_root(&milan, v);
-	sb_add_cert(v, milan.ask);
-	sb_add_cert(v, vcek);
-	return v;
-}
-
 static void test_vcek_validity(void **state)
 {
 	struct sb_vek_opts vo = { .not_before = T_2021, .not_after = T_2022 };
@@ -1495,7 +1468,7 @@ static void test_vcek_validity(void **state)
 	uint8_t buf[CU_SNP_REPORT_SIZE];
 	EVP_PKEY *key;
 	X509 *vcek = sb_vek_new(&milan, false, &vo, &key);
-	cu_verifier *v = verifier_with_vcek(vcek);
+	cu_verifier *v = verifier_with(&milan, milan.ask, vcek, NULL);
 	struct cu_error err;
 	json_t *c;
 
@@ -1592,8 +1565,8 @@ static void test_cache_boundaries(void **state)
 	sb_report_init(&r, &milan, 3);
 	sb_report_build(&r, key, buf);
 	for (size_t i = 0; i < ELEMENTSOF(edges); i++) {
-		cu_verifier *fresh = verifier_with_vcek(vcek);
-		cu_verifier *warm = verifier_with_vcek(vcek);
+		cu_verifier *fresh = verifier_with(&milan, milan.ask, vcek, NULL);
+		cu_verifier *warm = verifier_with(&milan, milan.ask, vcek, NULL);
 		int want, got;
 
 		assert_int_equal(verify_code(warm, buf, T_2021_06), 0);
