@@ -23,22 +23,26 @@ static int check_ec_key(EVP_PKEY *key, int curve_nid, struct cu_error *err)
 	return 0;
 }
 
-static int ecdsa_verify_bn(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const uint8_t *msg,
-                           size_t msg_size, BIGNUM *r, BIGNUM *s, struct cu_error *err)
+typedef BIGNUM *(*bin2bn_fn)(const unsigned char *s, int len, BIGNUM *ret);
+
+/* r and s as fixed-size integers, converted with bin2bn (big- or little-endian). */
+static int ecdsa_verify_raw(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const uint8_t *msg,
+                            size_t msg_size, const uint8_t *r_raw, const uint8_t *s_raw,
+                            size_t component_size, bin2bn_fn bin2bn, struct cu_error *err)
 {
 	_cleanup_(ECDSA_SIG_freep) ECDSA_SIG *sig = NULL;
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
 	_cleanup_(cu_openssl_freep) unsigned char *der = NULL;
-	int der_len, r_ok;
+	BIGNUM *r, *s;
+	int der_len, k;
 
-	r_ok = check_ec_key(key, curve_nid, err);
-	if (r_ok < 0) {
-		BN_free(r);
-		BN_free(s);
-		return r_ok;
-	}
+	k = check_ec_key(key, curve_nid, err);
+	if (k < 0)
+		return k;
 	sig = ECDSA_SIG_new();
-	if (!sig || !ECDSA_SIG_set0(sig, r, s)) {
+	r = bin2bn(r_raw, (int)component_size, NULL);
+	s = bin2bn(s_raw, (int)component_size, NULL);
+	if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
 		BN_free(r);
 		BN_free(s);
 		return cu_fail(err, CU_ERR_NOMEM, "signature", "out of memory");
@@ -50,8 +54,7 @@ static int ecdsa_verify_bn(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const
 	if (!ctx || EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) != 1)
 		return cu_fail(err, CU_ERR_INTERNAL, "signature",
 		               "cannot initialise ECDSA verification");
-	r_ok = EVP_DigestVerify(ctx, der, (size_t)der_len, msg, msg_size);
-	if (r_ok != 1)
+	if (EVP_DigestVerify(ctx, der, (size_t)der_len, msg, msg_size) != 1)
 		return cu_fail(err, CU_ERR_SIGNATURE, "signature",
 		               "ECDSA signature does not verify");
 	return 0;
@@ -61,30 +64,16 @@ int cu_ecdsa_verify_raw_le(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const
                            size_t msg_size, const uint8_t *r_le, const uint8_t *s_le,
                            size_t component_size, struct cu_error *err)
 {
-	BIGNUM *r = BN_lebin2bn(r_le, (int)component_size, NULL);
-	BIGNUM *s = BN_lebin2bn(s_le, (int)component_size, NULL);
-
-	if (!r || !s) {
-		BN_free(r);
-		BN_free(s);
-		return cu_fail(err, CU_ERR_NOMEM, "signature", "out of memory");
-	}
-	return ecdsa_verify_bn(key, curve_nid, md, msg, msg_size, r, s, err);
+	return ecdsa_verify_raw(key, curve_nid, md, msg, msg_size, r_le, s_le, component_size,
+	                        BN_lebin2bn, err);
 }
 
 int cu_ecdsa_verify_raw_be(EVP_PKEY *key, int curve_nid, const EVP_MD *md, const uint8_t *msg,
                            size_t msg_size, const uint8_t *r_be, const uint8_t *s_be,
                            size_t component_size, struct cu_error *err)
 {
-	BIGNUM *r = BN_bin2bn(r_be, (int)component_size, NULL);
-	BIGNUM *s = BN_bin2bn(s_be, (int)component_size, NULL);
-
-	if (!r || !s) {
-		BN_free(r);
-		BN_free(s);
-		return cu_fail(err, CU_ERR_NOMEM, "signature", "out of memory");
-	}
-	return ecdsa_verify_bn(key, curve_nid, md, msg, msg_size, r, s, err);
+	return ecdsa_verify_raw(key, curve_nid, md, msg, msg_size, r_be, s_be, component_size,
+	                        BN_bin2bn, err);
 }
 
 int cu_rsa_pss_verify(EVP_PKEY *key, const EVP_MD *md, int salt_len, unsigned min_bits,
