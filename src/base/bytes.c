@@ -114,11 +114,12 @@ bool cu_bytes_expect_zero(struct cu_bytes *b, size_t n, size_t *ret_bad_offset)
 	return take(b, n, &p);
 }
 
-bool cu_bytes_all_zero(const struct cu_bytes *b)
+bool cu_mem_all_zero(const void *p, size_t n)
 {
+	const uint8_t *d = p;
 	uint8_t acc = 0;
 
-	for (size_t i = 0; i < b->size; i++)
-		acc |= b->data[i];
+	for (size_t i = 0; i < n; i++)
+		acc |= d[i];
 	return acc == 0;
 }

@@ -70,7 +70,13 @@ bool cu_bytes_skip(struct cu_bytes *b, size_t n) _must_check_;
  */
 bool cu_bytes_expect_zero(struct cu_bytes *b, size_t n, size_t *ret_bad_offset) _must_check_;
 
+/* True when all n bytes at p are zero (n == 0 is all zero). Constant time in n. */
+bool cu_mem_all_zero(const void *p, size_t n);
+
 /* True when all bytes of the view are zero (an empty view is all zero). */
-bool cu_bytes_all_zero(const struct cu_bytes *b);
+static inline bool cu_bytes_all_zero(const struct cu_bytes *b)
+{
+	return cu_mem_all_zero(b->data, b->size);
+}
 
 #endif

@@ -44,23 +44,14 @@ void cu_collateral_free(struct cu_collateral *c)
 static int commit(struct cu_collateral *c, STACK_OF(X509) * certs, STACK_OF(X509_CRL) * crls,
                   unsigned n_files, struct cu_error *err)
 {
-	int n = 0;
+	int n;
 
 	if (c->n_files + n_files > CU_LIMIT_COLLATERAL_FILES)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "more than %u collateral files",
 		               CU_LIMIT_COLLATERAL_FILES);
-	if (certs && !sk_X509_reserve(c->certs, sk_X509_num(c->certs) + sk_X509_num(certs)))
-		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	if (crls && !sk_X509_CRL_reserve(c->crls, sk_X509_CRL_num(c->crls) + sk_X509_CRL_num(crls)))
-		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	while (certs && sk_X509_num(certs) > 0) {
-		sk_X509_push(c->certs, sk_X509_shift(certs));
-		n++;
-	}
-	while (crls && sk_X509_CRL_num(crls) > 0) {
-		sk_X509_CRL_push(c->crls, sk_X509_CRL_shift(crls));
-		n++;
-	}
+	n = cu_x509_move_all(&c->certs, certs, &c->crls, crls);
+	if (n < 0)
+		return cu_fail(err, n, "collateral", "out of memory");
 	c->n_files += n_files;
 	return n;
 }

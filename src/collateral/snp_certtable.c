@@ -5,6 +5,7 @@
 #include "../base/error.h"
 #include "../base/limits.h"
 #include "../crypto/openssl-util.h"
+#include "../crypto/x509.h"
 #include "snp_certtable.h"
 
 #define ENTRY_SIZE 24u
@@ -98,12 +99,8 @@ int cu_snp_certtable_parse(const uint8_t *buf, size_t size, STACK_OF(X509) * *ce
 			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 		}
 	}
-	if (!*certs && !(*certs = sk_X509_new_null()))
-		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	if (!sk_X509_reserve(*certs, sk_X509_num(*certs) + sk_X509_num(found)))
-		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	n = sk_X509_num(found);
-	while (sk_X509_num(found) > 0)
-		sk_X509_push(*certs, sk_X509_shift(found));
+	n = cu_x509_move_all(certs, found, NULL, NULL);
+	if (n < 0)
+		return cu_fail(err, n, "collateral", "out of memory");
 	return n;
 }

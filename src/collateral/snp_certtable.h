@@ -23,7 +23,8 @@
 bool cu_snp_certtable_detect(const uint8_t *buf, size_t size);
 
 /*
- * Parse the table and append its certificates to *certs (created when NULL).
+ * Parse the table and append its certificates to *certs (created when NULL
+ * and there is a certificate to append).
  * Returns the number of certificates, or CU_ERR_MALFORMED / CU_ERR_TOO_LARGE
  * naming the entry; nothing is appended on error.
  */

@@ -90,22 +90,36 @@ done:
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral",
 		               "%d certificates in one file, limit is %u", sk_X509_num(new_certs),
 		               CU_LIMIT_CERTS_PER_FILE);
-	n = sk_X509_num(new_certs) + sk_X509_CRL_num(new_crls);
-	if (n == 0)
+	if (sk_X509_num(new_certs) + sk_X509_CRL_num(new_crls) == 0)
 		return 0;
-	if (!*certs && !(*certs = sk_X509_new_null()))
+	/* Both stacks exist once anything was found, as callers index them. */
+	if ((!*certs && !(*certs = sk_X509_new_null())) ||
+	    (!*crls && !(*crls = sk_X509_CRL_new_null())))
 		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	if (!*crls && !(*crls = sk_X509_CRL_new_null()))
-		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	/* Reserve first so that appending cannot fail half-way. */
-	if (!sk_X509_reserve(*certs, sk_X509_num(*certs) + sk_X509_num(new_certs)) ||
-	    !sk_X509_CRL_reserve(*crls, sk_X509_CRL_num(*crls) + sk_X509_CRL_num(new_crls)))
-		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-	while (sk_X509_num(new_certs) > 0)
-		sk_X509_push(*certs, sk_X509_shift(new_certs));
-	while (sk_X509_CRL_num(new_crls) > 0)
-		sk_X509_CRL_push(*crls, sk_X509_CRL_shift(new_crls));
+	n = cu_x509_move_all(certs, new_certs, crls, new_crls);
+	if (n < 0)
+		return cu_fail(err, n, "collateral", "out of memory");
 	return n;
+}
+
+int cu_x509_move_all(STACK_OF(X509) * *certs, STACK_OF(X509) * src_certs,
+                     STACK_OF(X509_CRL) * *crls, STACK_OF(X509_CRL) * src_crls)
+{
+	int n_certs = src_certs ? sk_X509_num(src_certs) : 0;
+	int n_crls = src_crls ? sk_X509_CRL_num(src_crls) : 0;
+
+	if (n_certs > 0 && !*certs && !(*certs = sk_X509_new_null()))
+		return CU_ERR_NOMEM;
+	if (n_crls > 0 && !*crls && !(*crls = sk_X509_CRL_new_null()))
+		return CU_ERR_NOMEM;
+	if ((n_certs > 0 && !sk_X509_reserve(*certs, sk_X509_num(*certs) + n_certs)) ||
+	    (n_crls > 0 && !sk_X509_CRL_reserve(*crls, sk_X509_CRL_num(*crls) + n_crls)))
+		return CU_ERR_NOMEM;
+	for (int i = 0; i < n_certs; i++)
+		sk_X509_push(*certs, sk_X509_shift(src_certs));
+	for (int i = 0; i < n_crls; i++)
+		sk_X509_CRL_push(*crls, sk_X509_CRL_shift(src_crls));
+	return n_certs + n_crls;
 }
 
 int cu_x509_sha256(X509 *cert, uint8_t out[32])

@@ -21,6 +21,15 @@
 int cu_x509_parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
                       STACK_OF(X509_CRL) * *crls, struct cu_error *err) _must_check_;
 
+/*
+ * Move every certificate of src_certs and every CRL of src_crls (either may be
+ * NULL; crls may be NULL when src_crls is) to the end of *certs / *crls, which
+ * are created when NULL and needed. All or nothing: room is reserved before
+ * anything moves. Returns the number moved, or CU_ERR_NOMEM with nothing moved.
+ */
+int cu_x509_move_all(STACK_OF(X509) * *certs, STACK_OF(X509) * src_certs,
+                     STACK_OF(X509_CRL) * *crls, STACK_OF(X509_CRL) * src_crls) _must_check_;
+
 /* SHA-256 of the DER encoding. */
 int cu_x509_sha256(X509 *cert, uint8_t out[32]) _must_check_;
 

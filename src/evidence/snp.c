@@ -325,15 +325,6 @@ static const char *signing_key_name(uint8_t k)
 	}
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	for (size_t i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 int cu_snp_report_claims(const struct cu_snp_report *r, enum cu_snp_product product, json_t **ret)
 {
 	json_auto_t *c = json_object();
@@ -350,7 +341,7 @@ int cu_snp_report_claims(const struct cu_snp_report *r, enum cu_snp_product prod
 	k |= cu_json_set_hex(c, "measurement", r->measurement, sizeof(r->measurement));
 	k |= cu_json_set_hex(c, "report_data", r->report_data, sizeof(r->report_data));
 	k |= set(c, "debug", json_boolean((r->policy >> 19) & 1));
-	if (!r->mask_chip_key && !all_zero(r->chip_id, sizeof(r->chip_id)))
+	if (!r->mask_chip_key && !cu_mem_all_zero(r->chip_id, sizeof(r->chip_id)))
 		k |= cu_json_set_hex(c, "platform_id", r->chip_id, sizeof(r->chip_id));
 
 	/* snp.*: every field of [ABI] Table 23 */
@@ -706,7 +697,7 @@ static int check_chip_id(const struct cu_snp_report *r, const struct snp_vek *k,
 		return 0; /* a VLEK is not tied to a chip; MASK_CHIP_KEY hides the id */
 	/* Turin VCEKs carry an 8-byte hwID: the first 8 bytes of CHIP_ID, the rest zero. */
 	if (memcmp(r->chip_id, k->hwid, k->hwid_size) == 0 &&
-	    all_zero(r->chip_id + k->hwid_size, sizeof(r->chip_id) - k->hwid_size))
+	    cu_mem_all_zero(r->chip_id + k->hwid_size, sizeof(r->chip_id) - k->hwid_size))
 		return 0;
 	cu_hex_encode(r->chip_id, 8, got);
 	cu_hex_encode(k->hwid, 8, want);
