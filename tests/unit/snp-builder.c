@@ -359,10 +359,9 @@ void sb_pki_done(struct sb_pki *pki)
 
 /* ----------------------------------------------------------- encodings */
 
-uint8_t *sb_cert_der(X509 *x, size_t *ret_size)
+/* A malloc'd copy of OpenSSL-allocated DER of n bytes; frees der. */
+static uint8_t *der_copy(unsigned char *der, int n, size_t *ret_size)
 {
-	unsigned char *der = NULL;
-	int n = i2d_X509(x, &der);
 	uint8_t *out;
 
 	OK(n > 0);
@@ -372,6 +371,14 @@ uint8_t *sb_cert_der(X509 *x, size_t *ret_size)
 	OPENSSL_free(der);
 	*ret_size = (size_t)n;
 	return out;
+}
+
+uint8_t *sb_cert_der(X509 *x, size_t *ret_size)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+
+	return der_copy(der, n, ret_size);
 }
 
 char *sb_cert_pem(X509 *x, size_t *ret_size)
@@ -398,15 +405,8 @@ uint8_t *sb_crl_der(X509_CRL *crl, size_t *ret_size)
 {
 	unsigned char *der = NULL;
 	int n = i2d_X509_CRL(crl, &der);
-	uint8_t *out;
 
-	OK(n > 0);
-	out = malloc((size_t)n);
-	assert_non_null(out);
-	memcpy(out, der, (size_t)n);
-	OPENSSL_free(der);
-	*ret_size = (size_t)n;
-	return out;
+	return der_copy(der, n, ret_size);
 }
 
 void sb_cert_sha256(X509 *x, uint8_t out[32])

@@ -45,6 +45,26 @@ int64_t tu_time(const char *rfc3339)
 	return t;
 }
 
+X509 *tu_self_signed(EVP_PKEY *key, const char *cn, long serial)
+{
+	X509 *x = X509_new();
+	X509_NAME *name;
+
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial), 1);
+	name = X509_get_subject_name(x);
+	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	                                            (const unsigned char *)cn, -1, -1, 0),
+	                 1);
+	assert_int_equal(X509_set_issuer_name(x, name), 1);
+	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), 1704067200));
+	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), 1893456000));
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	return x;
+}
+
 json_t *tu_load_json(const char *path)
 {
 	json_error_t e;

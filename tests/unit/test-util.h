@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/x509.h>
+
 #include <custos/custos.h>
 
 /*
@@ -21,6 +23,9 @@ uint8_t *tu_read_file(const char *path, size_t *ret_size);
 
 /* Parse an RFC 3339 time (fails the test on error). */
 int64_t tu_time(const char *rfc3339);
+
+/* A self-signed certificate for CN, valid 2024-01-01..2030-01-01 (fails the test on error). */
+X509 *tu_self_signed(EVP_PKEY *key, const char *cn, long serial);
 
 /* Load a JSON file (fails the test on error). */
 json_t *tu_load_json(const char *path);

@@ -25,26 +25,6 @@ struct fixture {
 
 /* ---- objects ---- */
 
-static X509 *self_signed(EVP_PKEY *key, const char *cn, long serial)
-{
-	X509 *x = X509_new();
-	X509_NAME *name;
-
-	assert_non_null(x);
-	assert_int_equal(X509_set_version(x, 2), 1);
-	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial), 1);
-	name = X509_get_subject_name(x);
-	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	                                            (const unsigned char *)cn, -1, -1, 0),
-	                 1);
-	assert_int_equal(X509_set_issuer_name(x, name), 1);
-	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), 1704067200));
-	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), 1893456000));
-	assert_int_equal(X509_set_pubkey(x, key), 1);
-	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-	return x;
-}
-
 static X509_CRL *empty_crl(X509 *issuer, EVP_PKEY *key)
 {
 	X509_CRL *crl = X509_CRL_new();
@@ -157,7 +137,7 @@ static int setup(void **state)
 	if (!fx->key)
 		return -1;
 	for (size_t i = 0; i < 4; i++)
-		fx->certs[i] = self_signed(fx->key, cns[i], (long)i + 1);
+		fx->certs[i] = tu_self_signed(fx->key, cns[i], (long)i + 1);
 	fx->crl = empty_crl(fx->certs[0], fx->key);
 	if (cu_collateral_new(&fx->c) < 0)
 		return -1;

@@ -220,26 +220,6 @@ static void test_verify_too_large(void **state)
 
 /* ---- test roots ---- */
 
-static X509 *self_signed(EVP_PKEY *key, const char *cn)
-{
-	X509 *x = X509_new();
-	X509_NAME *name;
-
-	assert_non_null(x);
-	assert_int_equal(X509_set_version(x, 2), 1);
-	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 1), 1);
-	name = X509_get_subject_name(x);
-	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	                                            (const unsigned char *)cn, -1, -1, 0),
-	                 1);
-	assert_int_equal(X509_set_issuer_name(x, name), 1);
-	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), 1704067200));
-	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), 1893456000));
-	assert_int_equal(X509_set_pubkey(x, key), 1);
-	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-	return x;
-}
-
 static char *pem_certs(X509 *a, X509 *b, size_t *ret_size)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -273,8 +253,8 @@ static void test_test_roots(void **state)
 	int der_len;
 
 	assert_non_null(key);
-	a = self_signed(key, "Test Root A");
-	b = self_signed(key, "Test Root B");
+	a = tu_self_signed(key, "Test Root A", 1);
+	b = tu_self_signed(key, "Test Root B", 1);
 	one = pem_certs(a, NULL, &one_size);
 	two = pem_certs(a, b, &two_size);
 	assert_int_equal(cu_verifier_new(&v, &err), 0);

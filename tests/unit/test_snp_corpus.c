@@ -14,7 +14,7 @@
 #include "test-util.h"
 
 struct sample {
-	char dir[1024];
+	char dir[2048];
 	json_t *meta;
 	uint8_t *report;
 	size_t size;
@@ -24,7 +24,7 @@ struct sample {
 
 static void sample_load(struct sample *s, const char *dir)
 {
-	char path[1200];
+	char path[2304];
 	struct cu_error err = { 0 };
 	json_t *at;
 
@@ -222,7 +222,7 @@ static void for_each_sample(sample_fn fn)
 	n = scandir(kind, &names, NULL, alphasort);
 	assert_true(n > 0);
 	for (int i = 0; i < n; i++) {
-		char dir[1100], probe[1200];
+		char dir[2048], probe[2304];
 		struct sample s = { 0 };
 		FILE *f;
 
