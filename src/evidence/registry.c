@@ -110,14 +110,19 @@ static const struct cu_evidence_ops *find_format(const char *name)
 	return NULL;
 }
 
+static const struct cu_evidence_ops *detect(const uint8_t *evidence, size_t size)
+{
+	for (size_t i = 0; evidence && i < _CU_FORMAT_MAX; i++)
+		if (formats[i]->detect(evidence, size))
+			return formats[i];
+	return NULL;
+}
+
 CU_EXPORT const char *cu_detect_format(const uint8_t *evidence, size_t size)
 {
-	if (!evidence)
-		return NULL;
-	for (size_t i = 0; i < _CU_FORMAT_MAX; i++)
-		if (formats[i]->detect(evidence, size))
-			return formats[i]->name;
-	return NULL;
+	const struct cu_evidence_ops *ops = detect(evidence, size);
+
+	return ops ? ops->name : NULL;
 }
 
 static int pick(const char *format, const uint8_t *evidence, size_t size,
@@ -136,13 +141,11 @@ static int pick(const char *format, const uint8_t *evidence, size_t size,
 			return cu_fail(err, CU_ERR_INVALID_ARG, "input",
 			               "unknown evidence format '%s'", format);
 	} else {
-		const char *name = cu_detect_format(evidence, size);
-
-		if (!name)
+		ops = detect(evidence, size);
+		if (!ops)
 			return cu_fail(
 			    err, CU_ERR_UNKNOWN_FORMAT, "decode",
 			    "evidence format not recognised (%zu bytes); name it with --tee", size);
-		ops = find_format(name);
 	}
 	*ret = ops;
 	return 0;
