@@ -7,21 +7,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <custos/appraisal.h>
 #include <custos/custos.h>
 
+#include "../src/appraisal/policy.h"
 #include "../src/base/encoding.h"
 #include "../src/base/error.h"
 #include "../src/base/fileio.h"
 #include "../src/base/limits.h"
 #include "../src/base/time.h"
-
-enum {
-	EXIT_VERIFIED = 0,
-	EXIT_REJECTED = 1,
-	EXIT_USAGE = 2,
-};
-
-static const char *prog = "custos";
+#include "../src/crypto/jwt.h"
+#include "cli.h"
 
 static void usage(FILE *f)
 {
@@ -29,19 +25,24 @@ static void usage(FILE *f)
 	    f,
 	    "Usage: %s COMMAND [OPTIONS] FILE\n"
 	    "\n"
-	    "Verify attestation evidence from hardware TEEs offline, against pinned vendor roots.\n"
+	    "Verify attestation evidence from hardware TEEs offline, against pinned vendor roots;\n"
+	    "appraise it against policy and reference values into a signed attestation result.\n"
 	    "\n"
 	    "Commands:\n"
-	    "  verify FILE    verify evidence; print its claims as JSON on success\n"
+	    "  verify FILE    verify evidence; print its claims as JSON on success, or with\n"
+	    "                 --appraise a signed EAR attestation result (a JWT)\n"
 	    "  inspect FILE   print every decoded field, UNVERIFIED (nothing is checked)\n"
+	    "  policy ...     check, evaluate and import policies ('%s policy help')\n"
+	    "  token ...      signing keys, JWKS, and verification of attestation results\n"
+	    "                 ('%s token help')\n"
 	    "  version        print the version\n"
 	    "  help           show this help\n"
 	    "\n"
 	    "Options of verify:\n"
 	    "  --tee FORMAT          evidence format (snp); detected when left out\n"
 	    "  --at TIME             verification time, RFC 3339 (e.g. 2024-01-01T00:00:00Z);\n"
-	    "                        default: now. Certificates and collateral are checked at this "
-	    "time\n"
+	    "                        default: now. Certificates, collateral, reference-value and\n"
+	    "                        policy windows, and the token's iat are taken at this time\n"
 	    "  --collateral PATH     certificate/CRL file or directory (PEM or DER), repeatable;\n"
 	    "                        recognised by content, unrelated files are ignored\n"
 	    "  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a "
@@ -52,54 +53,32 @@ static void usage(FILE *f)
 	    "  --insecure-test-root FILE\n"
 	    "                        INSECURE, for tests only: trust FILE as an extra root\n"
 	    "\n"
+	    "Appraisal (verify --appraise):\n"
+	    "  --appraise            appraise the verified claims and print the signed EAR\n"
+	    "  --policy FILE         appraisal policy (required with --appraise)\n"
+	    "  --refvalues FILE      reference values the policy names\n"
+	    "  --key FILE            signing key, created (0600) on first use; default\n"
+	    "                        $XDG_CONFIG_HOME/custos/ear-signing-key.json\n"
+	    "  --alg ALG             algorithm of a newly created key: ES256 (default), ES384, "
+	    "EdDSA\n"
+	    "  --nonce HEX           eat_nonce to carry in the result (8 to 64 bytes)\n"
+	    "  --lifetime SECONDS    token lifetime (default 300)\n"
+	    "  --explain             print the appraisal's explanation on standard error\n"
+	    "\n"
 	    "Options of inspect:\n"
 	    "  --tee FORMAT          evidence format; detected when left out\n"
 	    "  --json                print the fields as JSON\n"
 	    "\n"
-	    "Exit status: 0 verified, 1 rejected (one line on standard error names the stage\n"
-	    "and the reason), 2 usage error or unreadable input.\n"
+	    "Exit status: 0 verified (with --appraise: status affirming), 1 rejected (one line\n"
+	    "on standard error names the stage and the reason; with --appraise: any other status,\n"
+	    "the EAR is still printed), 2 usage error or unreadable input.\n"
 	    "\n"
-	    "Example:\n"
-	    "  %s verify --at 2024-01-01T00:00:00Z --collateral vcek.der report.bin\n",
-	    prog, prog);
-}
-
-_printf_(1, 2) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s help'.\n", prog);
-	return EXIT_USAGE;
-}
-
-static void print_json(json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	if (s) {
-		puts(s);
-		free(s);
-	}
-}
-
-static void report_failure(const char *what, const struct cu_error *err, bool as_json)
-{
-	fprintf(stderr, "%s: %s rejected at stage %s: %s\n", prog, what,
-	        err->stage ? err->stage : "?", err->message);
-	if (as_json) {
-		json_t *j =
-		    json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", cu_errname(err->code),
-		              "category", cu_strerror(err->code), "stage",
-		              err->stage ? err->stage : "", "message", err->message);
-		if (j) {
-			print_json(j);
-			json_decref(j);
-		}
-	}
+	    "Examples:\n"
+	    "  %s verify --at 2024-01-01T00:00:00Z --collateral vcek.der report.bin\n"
+	    "  %s verify report.bin --collateral certs/ --appraise --policy appraisal.json \\\n"
+	    "      --refvalues refvalues.json --key ear-key.json > ear.jwt\n"
+	    "  %s token verify ear.jwt --jwks jwks.json --policy release.json\n",
+	    prog, prog, prog, prog, prog, prog);
 }
 
 enum {
@@ -109,6 +88,14 @@ enum {
 	OPT_REPORT_DATA,
 	OPT_JSON,
 	OPT_TEST_ROOT,
+	OPT_APPRAISE,
+	OPT_POLICY,
+	OPT_REFVALUES,
+	OPT_KEY,
+	OPT_ALG,
+	OPT_NONCE,
+	OPT_LIFETIME,
+	OPT_EXPLAIN,
 	OPT_HELP,
 };
 
@@ -119,6 +106,14 @@ static const struct option options[] = {
 	{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "insecure-test-root", required_argument, NULL, OPT_TEST_ROOT },
+	{ "appraise", no_argument, NULL, OPT_APPRAISE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "refvalues", required_argument, NULL, OPT_REFVALUES },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "alg", required_argument, NULL, OPT_ALG },
+	{ "nonce", required_argument, NULL, OPT_NONCE },
+	{ "lifetime", required_argument, NULL, OPT_LIFETIME },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -132,6 +127,8 @@ struct args {
 	const char **test_roots;
 	size_t n_test_roots;
 	bool json;
+	bool appraise, explain;
+	const char *policy, *refvalues, *key, *alg, *nonce, *lifetime;
 	const char *file;
 };
 
@@ -152,6 +149,10 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (!verify && c != OPT_TEE && c != OPT_JSON && c != OPT_HELP && c != 'h' &&
+		    c >= OPT_TEE && c < OPT_HELP)
+			return usage_error("option --%s is only for verify",
+			                   options[c - OPT_TEE].name);
 		switch (c) {
 		case OPT_TEE:
 			a->tee = optarg;
@@ -164,20 +165,41 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 			usage(stdout);
 			exit(0);
 		case OPT_AT:
-		case OPT_COLLATERAL:
+			a->at = optarg;
+			break;
 		case OPT_REPORT_DATA:
+			a->report_data = optarg;
+			break;
+		case OPT_COLLATERAL:
 		case OPT_TEST_ROOT:
-			if (!verify)
-				return usage_error("option --%s is only for verify",
-				                   options[c - OPT_TEE].name);
-			if (c == OPT_AT)
-				a->at = optarg;
-			else if (c == OPT_REPORT_DATA)
-				a->report_data = optarg;
-			else if (push(c == OPT_COLLATERAL ? &a->collateral : &a->test_roots,
-			              c == OPT_COLLATERAL ? &a->n_collateral : &a->n_test_roots,
-			              optarg) < 0)
+			if (push(c == OPT_COLLATERAL ? &a->collateral : &a->test_roots,
+			         c == OPT_COLLATERAL ? &a->n_collateral : &a->n_test_roots,
+			         optarg) < 0)
 				return usage_error("%s", "out of memory");
+			break;
+		case OPT_APPRAISE:
+			a->appraise = true;
+			break;
+		case OPT_EXPLAIN:
+			a->explain = true;
+			break;
+		case OPT_POLICY:
+			a->policy = optarg;
+			break;
+		case OPT_REFVALUES:
+			a->refvalues = optarg;
+			break;
+		case OPT_KEY:
+			a->key = optarg;
+			break;
+		case OPT_ALG:
+			a->alg = optarg;
+			break;
+		case OPT_NONCE:
+			a->nonce = optarg;
+			break;
+		case OPT_LIFETIME:
+			a->lifetime = optarg;
 			break;
 		default:
 			return usage_error("%s", "invalid option");
@@ -187,18 +209,80 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 		return usage_error("%s",
 		                   optind >= argc ? "missing FILE" : "exactly one FILE expected");
 	a->file = argv[optind];
+	if (!a->appraise && (a->policy || a->refvalues || a->key || a->alg || a->nonce ||
+	                     a->lifetime || a->explain))
+		return usage_error("%s", "--policy, --refvalues, --key, --alg, --nonce, --lifetime "
+		                         "and --explain need --appraise");
+	if (a->appraise && !a->policy)
+		return usage_error("%s", "--appraise needs --policy FILE (an appraisal policy)");
 	return 0;
 }
 
-static int read_input(const char *path, uint8_t **buf, size_t *size)
+/* Decode HEX of min..max bytes into buf; returns the size or -1. */
+static long parse_hex_arg(const char *name, const char *hex, size_t min, size_t max, uint8_t *buf)
 {
-	struct cu_error err = { 0 };
+	size_t len = strlen(hex);
+	long n = cu_hex_decoded_size(hex, len);
 
-	if (cu_read_file(path, CU_LIMIT_EVIDENCE_SIZE, buf, size, &err) < 0) {
+	if (n < (long)min || n > (long)max || cu_hex_decode(hex, len, buf, (size_t)n) < 0) {
+		usage_error("%s: '%s' is not hex of %zu to %zu bytes", name, hex, min, max);
+		return -1;
+	}
+	return n;
+}
+
+/* verify --appraise: claims -> appraisal -> EAR -> JWT on standard output. */
+static int appraise(const struct args *a, const json_t *claims, int64_t at)
+{
+	_cleanup_(cu_policy_freep) cu_policy *p = NULL;
+	_cleanup_(cu_signing_key_freep) cu_signing_key *k = NULL;
+	json_auto_t *submod = NULL, *trace = NULL, *submods = NULL, *ear = NULL;
+	_cleanup_free_ char *jwt = NULL;
+	struct cu_error err = { 0 };
+	struct cu_ear_opts o = { .iat = at };
+	uint8_t nonce[64];
+	const char *status;
+	int r;
+
+	if (a->nonce) {
+		long n = parse_hex_arg("--nonce", a->nonce, 8, 64, nonce);
+		if (n < 0)
+			return EXIT_USAGE;
+		o.nonce = nonce;
+		o.nonce_size = (size_t)n;
+	}
+	if (a->lifetime) {
+		char *end;
+		long long v = strtoll(a->lifetime, &end, 10);
+		if (*end || v < 1 || v > 366 * 86400)
+			return usage_error(
+			    "--lifetime: '%s' is not a number of seconds (1 to 31622400)",
+			    a->lifetime);
+		o.lifetime = v;
+	}
+	if (load_policy(a->policy, a->refvalues, &p, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.message);
 		return EXIT_USAGE;
 	}
-	return 0;
+	if (cu_policy_get_kind(p) != CU_POLICY_APPRAISAL)
+		return usage_error("--policy %s is a release policy; --appraise needs an appraisal "
+		                   "policy (kind \"appraisal\")",
+		                   a->policy);
+	if ((r = open_signing_key(a->key, a->alg, false, &k)))
+		return r;
+	if (cu_appraise(p, claims, at, &submod, &trace, &err) < 0 ||
+	    !(submods = json_pack("{s:O}", "cpu0", submod)) ||
+	    cu_ear_new(submods, &o, &ear, &err) < 0 || cu_token_sign(k, ear, &jwt, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message[0] ? err.message : "out of memory");
+		return EXIT_REJECTED;
+	}
+	puts(jwt);
+	status = json_string_value(json_object_get(submod, "ear.status"));
+	fprintf(stderr, "%s: appraisal: %s under %s\n", prog, status, cu_policy_get_ref(p));
+	/* The explanation goes to standard error, the token alone to standard output. */
+	if (a->explain)
+		print_trace(stderr, trace, true);
+	return !strcmp(status, "affirming") ? EXIT_VERIFIED : EXIT_REJECTED;
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -216,22 +300,12 @@ static int cmd_verify(int argc, char **argv)
 	r = parse_args(argc, argv, true, &a);
 	if (r)
 		goto out;
-
-	if (!a.at || strcmp(a.at, "now") == 0) {
-		o.at = (int64_t)time(NULL);
-	} else if (cu_time_parse_rfc3339(a.at, &o.at) < 0) {
-		r = usage_error("--at: '%s' is not an RFC 3339 time such as 2024-01-01T00:00:00Z",
-		                a.at);
+	if ((r = parse_at(a.at, &o.at)))
 		goto out;
-	}
 	if (a.report_data) {
-		size_t len = strlen(a.report_data);
-		long n = cu_hex_decoded_size(a.report_data, len);
-
-		if (n < 0 || n > 64 ||
-		    cu_hex_decode(a.report_data, len, report_data, (size_t)n) < 0) {
-			r = usage_error("--report-data: '%s' is not hex of at most 64 bytes",
-			                a.report_data);
+		long n = parse_hex_arg("--report-data", a.report_data, 0, 64, report_data);
+		if (n < 0) {
+			r = EXIT_USAGE;
 			goto out;
 		}
 		o.report_data = report_data;
@@ -246,7 +320,7 @@ static int cmd_verify(int argc, char **argv)
 		_cleanup_free_ uint8_t *root = NULL;
 		size_t rsize;
 
-		if ((r = read_input(a.test_roots[i], &root, &rsize)))
+		if ((r = read_input(a.test_roots[i], CU_LIMIT_COLLATERAL_FILE_SIZE, &root, &rsize)))
 			goto out;
 		if (cu_verifier_add_test_root_INSECURE(v, root, rsize, &err) < 0) {
 			fprintf(stderr, "%s: --insecure-test-root %s: %s\n", prog, a.test_roots[i],
@@ -264,7 +338,7 @@ static int cmd_verify(int argc, char **argv)
 			r = EXIT_USAGE;
 			goto out;
 		}
-	if ((r = read_input(a.file, &buf, &size)))
+	if ((r = read_input(a.file, CU_LIMIT_EVIDENCE_SIZE, &buf, &size)))
 		goto out;
 
 	if (cu_verify(v, a.tee, buf, size, &o, &claims, &err) < 0) {
@@ -275,6 +349,10 @@ static int cmd_verify(int argc, char **argv)
 			report_failure(a.file, &err, a.json);
 			r = EXIT_REJECTED;
 		}
+		goto out;
+	}
+	if (a.appraise) {
+		r = appraise(&a, claims, o.at);
 		goto out;
 	}
 	print_json(claims);
@@ -319,7 +397,7 @@ static int cmd_inspect(int argc, char **argv)
 
 	if ((r = parse_args(argc, argv, false, &a)))
 		return r;
-	if ((r = read_input(a.file, &buf, &size)))
+	if ((r = read_input(a.file, CU_LIMIT_EVIDENCE_SIZE, &buf, &size)))
 		return r;
 	if (cu_inspect(a.tee, buf, size, &fields, &err) < 0) {
 		fprintf(stderr, "%s: cannot decode %s at stage %s: %s\n", prog, a.file, err.stage,
@@ -352,6 +430,10 @@ int main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "inspect") == 0)
 		return cmd_inspect(argc - 1, argv + 1);
+	if (strcmp(cmd, "policy") == 0)
+		return cmd_policy(argc - 1, argv + 1);
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("custos %s\n", CUSTOS_VERSION);
 		return 0;

@@ -14,6 +14,7 @@ clang-format
 libssl-dev
 openssl
 libjansson-dev
+libjose-dev
 libcmocka-dev
 "
 

@@ -82,3 +82,20 @@ void cu_error_prefix(struct cu_error *err, const char *prefix)
 	snprintf(tmp, sizeof(tmp), "%s%s", prefix, err->message);
 	memcpy(err->message, tmp, sizeof(tmp));
 }
+
+void cu_error_prefix_file(struct cu_error *err, const char *path)
+{
+	size_t plen, mlen;
+
+	if (!err || !path)
+		return;
+	/* "PATH: message", cut to fit. */
+	plen = strnlen(path, CU_ERROR_MESSAGE_MAX / 2);
+	mlen = strnlen(err->message, CU_ERROR_MESSAGE_MAX - 1);
+	if (plen + 2 + mlen > CU_ERROR_MESSAGE_MAX - 1)
+		mlen = CU_ERROR_MESSAGE_MAX - 1 - plen - 2;
+	memmove(err->message + plen + 2, err->message, mlen);
+	memcpy(err->message, path, plen);
+	memcpy(err->message + plen, ": ", 2);
+	err->message[plen + 2 + mlen] = '\0';
+}

@@ -22,4 +22,7 @@ void cu_error_clear(struct cu_error *err);
 /* Prefix the message of an existing error with more context ("while ..."). */
 void cu_error_prefix(struct cu_error *err, const char *prefix);
 
+/* Prefix the message with the name of the file it concerns ("FILE: ..."). */
+void cu_error_prefix_file(struct cu_error *err, const char *path);
+
 #endif
