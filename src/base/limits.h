@@ -34,7 +34,7 @@
 #define CU_LIMIT_HEX_ARG_SIZE 1024u
 
 /* Policy and reference-value documents (JSON). */
-#define CU_LIMIT_POLICY_SIZE (1024u * 1024u)
+#define CU_LIMIT_POLICY_SIZE    (1024u * 1024u)
 #define CU_LIMIT_REFVALUES_SIZE (16u * 1024u * 1024u)
 
 /* Nesting of allOf/anyOf/not in one policy. */
@@ -48,19 +48,19 @@
 
 /* Claim paths ("snp.reported_tcb.microcode"), policy ids, set names. */
 #define CU_LIMIT_CLAIM_PATH 256u
-#define CU_LIMIT_NAME 128u
+#define CU_LIMIT_NAME       128u
 
 /* Reference-value sets in one document, values in one set. */
-#define CU_LIMIT_REFVALUE_SETS 4096u
+#define CU_LIMIT_REFVALUE_SETS     4096u
 #define CU_LIMIT_REFVALUES_PER_SET 65536u
 
 /* A string value in a policy or a reference-value set. */
 #define CU_LIMIT_JSON_STRING 4096u
 
 /* Attestation result tokens (compact JWS) and the key files around them. */
-#define CU_LIMIT_TOKEN_SIZE (256u * 1024u)
+#define CU_LIMIT_TOKEN_SIZE   (256u * 1024u)
 #define CU_LIMIT_KEYFILE_SIZE (64u * 1024u)
-#define CU_LIMIT_JWKS_KEYS 64u
+#define CU_LIMIT_JWKS_KEYS    64u
 
 /* Claims documents read by `custos policy eval`. */
 #define CU_LIMIT_CLAIMS_SIZE (4u * 1024u * 1024u)
