@@ -184,16 +184,36 @@ static void print_entry(FILE *f, const json_t *e)
 	free(actual);
 }
 
+/* A decisive failure with no decisive failure inside it: where the outcome was decided. */
+static bool deepest(const json_t *trace, size_t idx)
+{
+	const char *path = json_string_value(json_object_get(json_array_get(trace, idx), "path"));
+
+	for (size_t j = idx + 1; j < json_array_size(trace); j++) {
+		const json_t *e = json_array_get(trace, j);
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (p && path && path_within(p, path) &&
+		    !strcmp(json_string_value(json_object_get(e, "result")) ?: "", "fail") &&
+		    decisive(trace, j))
+			return false;
+	}
+	return true;
+}
+
 void print_trace(FILE *f, const json_t *trace, bool all)
 {
 	size_t i, n_decisive = 0;
 	const json_t *e;
 
-	/* The failing clauses that decided the outcome, first. */
+	/*
+	 * The failures that decided the outcome, first: failing clauses, or a
+	 * failing not / window / composite when nothing failed inside it.
+	 */
 	json_array_foreach(trace, i, e)
 	{
 		if (strcmp(json_string_value(json_object_get(e, "result")) ?: "", "fail") ||
-		    !is_leaf(e) || !decisive(trace, i))
+		    !decisive(trace, i) || !deepest(trace, i))
 			continue;
 		if (n_decisive++ == 0)
 			fprintf(f, "Failing clauses:\n");

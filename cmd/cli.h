@@ -52,11 +52,14 @@ int load_policy(const char *path, const char *refvalues, cu_policy **ret, struct
 /* Evaluate and print a decision (or an appraisal) with its explanation; returns an exit code. */
 int eval_and_report(const cu_policy *p, const json_t *input, int64_t at, bool explain,
                     bool as_json);
-/*
- * Open (creating it when missing) the signing key at `path` (NULL: the
- * default path); must_be_new refuses an existing file. Returns an exit code.
- */
-int open_signing_key(const char *path, const char *alg_name, bool must_be_new,
+enum key_mode {
+	KEY_CREATE_IF_MISSING, /* verify --appraise: created on first use */
+	KEY_MUST_BE_NEW,       /* token keygen */
+	KEY_MUST_EXIST,        /* token rotate, token jwks */
+};
+
+/* Open the signing key at `path` (NULL: the default path). Returns an exit code. */
+int open_signing_key(const char *path, const char *alg_name, enum key_mode mode,
                      cu_signing_key **ret);
 
 /* Default signing key file: $XDG_CONFIG_HOME/custos/ear-signing-key.json (or ~/.config). */

@@ -117,7 +117,8 @@ static int parse(int argc, char **argv, struct token_args *a)
 	return 0;
 }
 
-int open_signing_key(const char *path, const char *alg_name, bool must_be_new, cu_signing_key **ret)
+int open_signing_key(const char *path, const char *alg_name, enum key_mode mode,
+                     cu_signing_key **ret)
 {
 	_cleanup_free_ char *def = NULL;
 	enum cu_token_alg alg = CU_ALG_ES256;
@@ -132,9 +133,13 @@ int open_signing_key(const char *path, const char *alg_name, bool must_be_new, c
 			return EXIT_USAGE;
 		path = def;
 	}
-	if (must_be_new && stat(path, &st) == 0) {
-		fprintf(stderr,
-		        "%s: %s already exists; use 'custos token rotate' to replace the key\n",
+	if (mode == KEY_MUST_BE_NEW && stat(path, &st) == 0) {
+		fprintf(stderr, "%s: %s already exists; use 'custos token rotate' to replace the key\n",
+		        prog, path);
+		return EXIT_REJECTED;
+	}
+	if (mode == KEY_MUST_EXIST && stat(path, &st) < 0) {
+		fprintf(stderr, "%s: no signing key at %s; create one with 'custos token keygen'\n",
 		        prog, path);
 		return EXIT_REJECTED;
 	}
@@ -145,7 +150,7 @@ int open_signing_key(const char *path, const char *alg_name, bool must_be_new, c
 	if (created)
 		fprintf(stderr, "%s: created signing key %s (%s, kid %s)\n", prog, path,
 		        cu_token_alg_name(cu_signing_key_alg(*ret)), cu_signing_key_kid(*ret));
-	else if (alg_name && alg != cu_signing_key_alg(*ret) && !must_be_new)
+	else if (alg_name && alg != cu_signing_key_alg(*ret))
 		fprintf(stderr, "%s: note: %s holds a %s key; --alg %s applies to new keys only\n",
 		        prog, path, cu_token_alg_name(cu_signing_key_alg(*ret)), alg_name);
 	return 0;
@@ -226,12 +231,12 @@ int cmd_token(int argc, char **argv)
 		return usage_error("token %s: unexpected argument '%s'", sub, a.token);
 	if (!strcmp(sub, "jwks") && a.alg)
 		return usage_error("token jwks: --alg does not apply");
+	if (a.alg && cu_token_alg_from_name(a.alg, &alg) < 0)
+		return usage_error("--alg: '%s' is not one of ES256, ES384, EdDSA", a.alg);
 	if ((r = open_signing_key(a.key, !strcmp(sub, "rotate") ? NULL : a.alg,
-	                          !strcmp(sub, "keygen"), &k)))
+	                          !strcmp(sub, "keygen") ? KEY_MUST_BE_NEW : KEY_MUST_EXIST, &k)))
 		return r;
 	if (!strcmp(sub, "rotate")) {
-		if (a.alg && cu_token_alg_from_name(a.alg, &alg) < 0)
-			return usage_error("--alg: '%s' is not one of ES256, ES384, EdDSA", a.alg);
 		if (!a.alg)
 			alg = cu_signing_key_alg(k);
 		if (cu_signing_key_rotate(k, alg, &err) < 0) {

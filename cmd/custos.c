@@ -268,7 +268,7 @@ static int appraise(const struct args *a, const json_t *claims, int64_t at)
 		return usage_error("--policy %s is a release policy; --appraise needs an appraisal "
 		                   "policy (kind \"appraisal\")",
 		                   a->policy);
-	if ((r = open_signing_key(a->key, a->alg, false, &k)))
+	if ((r = open_signing_key(a->key, a->alg, KEY_CREATE_IF_MISSING, &k)))
 		return r;
 	if (cu_appraise(p, claims, at, &submod, &trace, &err) < 0 ||
 	    !(submods = json_pack("{s:O}", "cpu0", submod)) ||

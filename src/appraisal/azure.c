@@ -15,6 +15,7 @@
 #include "../base/error.h"
 #include "../base/json.h"
 #include "../base/limits.h"
+#include "policy.h"
 #include "refvalues.h"
 
 #define STAGE        "azure-import"
@@ -122,12 +123,17 @@ static int import_claim(struct importer *im, const json_t *in, const char *path,
 		op = key;
 		value = v;
 	}
-	if (!claim || !*claim || strlen(claim) > CU_LIMIT_CLAIM_PATH)
-		return ifail(im, path, "claim: expected a dotted claim name");
+	if (!claim || !cu_claim_path_is_valid(claim))
+		return ifail(
+		    im, path,
+		    "claim: expected a dotted claim name (1-%u characters, no empty segment)",
+		    CU_LIMIT_CLAIM_PATH);
 	if (!op)
 		return ifail(im, path, "condition on \"%s\" has no operator", claim);
 	if (!cu_json_is_scalar(value))
 		return ifail(im, path, "%s: expected a string, a number, true or false", op);
+	if (json_is_string(value) && json_string_length(value) > CU_LIMIT_JSON_STRING)
+		return ifail(im, path, "%s: string longer than %u bytes", op, CU_LIMIT_JSON_STRING);
 	if (!strcmp(op, "exists") && !json_is_boolean(value))
 		return ifail(im, path, "exists: expected true or false");
 	if (strstr(op, "less") || strstr(op, "greater")) {
@@ -221,7 +227,8 @@ static int import_cond(struct importer *im, const json_t *in, const char *path, 
 {
 	const json_t *all, *any;
 
-	if (depth > CU_LIMIT_POLICY_DEPTH || ++im->n_nodes > CU_LIMIT_POLICY_CLAUSES)
+	/* The native form adds a level and a node per authority: keep room for them. */
+	if (depth + 1 > CU_LIMIT_POLICY_DEPTH || ++im->n_nodes + 1 > CU_LIMIT_POLICY_CLAUSES)
 		return cu_fail(im->err, CU_ERR_TOO_LARGE, STAGE, STAGE ": %s: policy too large",
 		               path);
 	if (!json_is_object(in))
@@ -249,6 +256,9 @@ static int import_authority(struct importer *im, const json_t *in, const char *p
 
 	if (!json_is_object(in))
 		return ifail(im, path, "expected an authority object");
+	if (++im->n_nodes + 1 > CU_LIMIT_POLICY_CLAUSES)
+		return cu_fail(im->err, CU_ERR_TOO_LARGE, STAGE, STAGE ": %s: policy too large",
+		               path);
 	json_object_foreach(
 	    (json_t *)in, key,
 	    v) if (strcmp(key, "authority") && strcmp(key, "allOf") &&

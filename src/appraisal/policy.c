@@ -163,7 +163,7 @@ int cu_tv_value_from_name(enum cu_tv_claim c, const char *name, int *ret)
 
 /* ---- Claim paths ------------------------------------------------------------ */
 
-static bool claim_path_valid(const char *s)
+bool cu_claim_path_is_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -196,7 +196,7 @@ const json_t *cu_claim_path_resolve(const json_t *root, const char *path)
 	size_t len = strlen(path);
 	const json_t *cur = root;
 
-	if (!claim_path_valid(path))
+	if (!cu_claim_path_is_valid(path))
 		return NULL;
 	for (size_t p = 0; p <= len; p++) {
 		size_t s = p;
@@ -509,7 +509,7 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 			n->n_children = 1;
 	} else {
 		n->type = NODE_CLAUSE;
-		if (!json_is_string(v) || !claim_path_valid(json_string_value(v)))
+		if (!json_is_string(v) || !cu_claim_path_is_valid(json_string_value(v)))
 			return lfail(
 			    l, CU_ERR_MALFORMED, path,
 			    "claim: expected a dotted claim path such as \"snp.policy.debug\" "
@@ -829,8 +829,25 @@ static bool ordered(enum op op, int cmp)
 	}
 }
 
+/* Claim, expected and actual values of a clause, for the explanation. */
+static void describe_clause(const struct cu_policy_node *n, const json_t *input, int64_t at,
+                            json_t *entry)
+{
+	const json_t *actual = cu_claim_path_resolve(input, n->claim);
+
+	json_object_set_new(entry, "claim", json_string(n->claim));
+	if (n->set)
+		json_object_set_new(entry, "expected",
+		                    json_pack("{s:s,s:o*}", "refvalues", n->set_name, "active",
+		                              operand_values(n, at)));
+	else
+		json_object_set(entry, "expected", n->operand);
+	if (actual)
+		json_object_set(entry, "actual", (json_t *)actual);
+}
+
 static bool eval_clause(const struct cu_policy_node *n, const json_t *input, int64_t at,
-                        json_t *entry, char *reason, size_t rsize)
+                        char *reason, size_t rsize)
 {
 	const json_t *actual = cu_claim_path_resolve(input, n->claim);
 	json_auto_t *values = operand_values(n, at);
@@ -839,17 +856,6 @@ static bool eval_clause(const struct cu_policy_node *n, const json_t *input, int
 	size_t i;
 	const json_t *e;
 
-	if (entry) {
-		json_object_set_new(entry, "claim", json_string(n->claim));
-		if (n->set)
-			json_object_set_new(entry, "expected",
-			                    json_pack("{s:s,s:O}", "refvalues", n->set_name,
-			                              "active", values ? values : json_null()));
-		else
-			json_object_set(entry, "expected", n->operand);
-		if (actual)
-			json_object_set(entry, "actual", (json_t *)actual);
-	}
 	if (!values) {
 		snprintf(reason, rsize, "out of memory");
 		return false;
@@ -943,6 +949,8 @@ bool cu_policy_node_eval(const struct cu_policy_node *n, const json_t *input, in
 		if (!entry || json_array_append_new(trace, entry) < 0)
 			entry = NULL;
 	}
+	if (entry && n->type == NODE_CLAUSE)
+		describe_clause(n, input, at, entry);
 	if (n->has_not_before && at < n->not_before) {
 		cu_time_format_rfc3339(n->not_before, tbuf, sizeof(tbuf));
 		snprintf(reason, sizeof(reason), "not in effect before %s (notBefore)", tbuf);
@@ -952,7 +960,7 @@ bool cu_policy_node_eval(const struct cu_policy_node *n, const json_t *input, in
 		snprintf(reason, sizeof(reason), "no longer in effect since %s (notAfter)", tbuf);
 		ok = false;
 	} else if (n->type == NODE_CLAUSE) {
-		ok = eval_clause(n, input, at, entry, reason, sizeof(reason));
+		ok = eval_clause(n, input, at, reason, sizeof(reason));
 	} else {
 		size_t n_pass = 0;
 

@@ -14,6 +14,9 @@
  */
 const json_t *cu_claim_path_resolve(const json_t *root, const char *path);
 
+/* 1..CU_LIMIT_CLAIM_PATH bytes, no control characters, no empty segment. */
+bool cu_claim_path_is_valid(const char *path);
+
 /* The AR4SI claim name ("hardware") and its value for a named tier ("genuine"). */
 const char *cu_tv_claim_name(enum cu_tv_claim c);
 int cu_tv_value_from_name(enum cu_tv_claim c, const char *name, int *ret);
