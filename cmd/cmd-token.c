@@ -134,7 +134,8 @@ int open_signing_key(const char *path, const char *alg_name, enum key_mode mode,
 		path = def;
 	}
 	if (mode == KEY_MUST_BE_NEW && stat(path, &st) == 0) {
-		fprintf(stderr, "%s: %s already exists; use 'custos token rotate' to replace the key\n",
+		fprintf(stderr,
+		        "%s: %s already exists; use 'custos token rotate' to replace the key\n",
 		        prog, path);
 		return EXIT_REJECTED;
 	}
