@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../base/encoding.h"
 #include "../base/error.h"
@@ -409,6 +410,20 @@ static int parse_op_name(const char *key, enum op *ret)
 	return CU_ERR_NOT_FOUND;
 }
 
+/* An operator the key was probably meant to be ("equal", "Equals", "greaterOrEqual"). */
+static const char *near_operator(const char *key)
+{
+	size_t n = strlen(key);
+
+	for (enum op o = 0; o < _OP_MAX; o++) {
+		size_t m = strlen(op_names[o]);
+		if (!strcasecmp(key, op_names[o]) ||
+		    ((n + 1 == m || m + 1 == n) && !strncasecmp(key, op_names[o], n < m ? n : m)))
+			return op_names[o];
+	}
+	return NULL;
+}
+
 static int parse_node(struct loader *l, const json_t *j, const char *path, unsigned depth,
                       struct cu_policy_node **ret)
 {
@@ -456,6 +471,10 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 			n->op = o;
 		} else if (strcmp(key, "notBefore") && strcmp(key, "notAfter") &&
 		           strcmp(key, "description")) {
+			const char *near = near_operator(key);
+			if (near)
+				return lfail(l, CU_ERR_MALFORMED, path,
+				             "unknown operator \"%s\" (did you mean \"%s\"?)", key, near);
 			return lfail(l, CU_ERR_MALFORMED, path,
 			             "unknown key \"%s\" (expected allOf, anyOf, not, claim, "
 			             "notBefore, notAfter, description, or an operator: " OP_LIST
