@@ -474,7 +474,8 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 			const char *near = near_operator(key);
 			if (near)
 				return lfail(l, CU_ERR_MALFORMED, path,
-				             "unknown operator \"%s\" (did you mean \"%s\"?)", key, near);
+				             "unknown operator \"%s\" (did you mean \"%s\"?)", key,
+				             near);
 			return lfail(l, CU_ERR_MALFORMED, path,
 			             "unknown key \"%s\" (expected allOf, anyOf, not, claim, "
 			             "notBefore, notAfter, description, or an operator: " OP_LIST
