@@ -210,8 +210,7 @@ void print_trace(FILE *f, const json_t *trace, bool all)
 	 * The failures that decided the outcome, first: failing clauses, or a
 	 * failing not / window / composite when nothing failed inside it.
 	 */
-	json_array_foreach(trace, i, e)
-	{
+	json_array_foreach (trace, i, e) {
 		if (strcmp(json_string_value(json_object_get(e, "result")) ?: "", "fail") ||
 		    !decisive(trace, i) || !deepest(trace, i))
 			continue;
@@ -225,7 +224,8 @@ void print_trace(FILE *f, const json_t *trace, bool all)
 		return;
 	}
 	fprintf(f, "Every clause evaluated:\n");
-	json_array_foreach(trace, i, e) print_entry(f, e);
+	json_array_foreach (trace, i, e)
+		print_entry(f, e);
 }
 
 int default_key_path(char **ret)

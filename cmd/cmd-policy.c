@@ -160,9 +160,10 @@ int eval_and_report(const cu_policy *p, const json_t *input, int64_t at, bool ex
 		const json_t *v;
 
 		printf("Trustworthiness vector:\n");
-		json_object_foreach(json_object_get(submod, "ear.trustworthiness-vector"), key, v)
-		    printf("  %-18s %" JSON_INTEGER_FORMAT " (%s)\n", key, json_integer_value(v),
-		           cu_ear_status_name(cu_ear_status_of_value((int)json_integer_value(v))));
+		json_object_foreach (json_object_get(submod, "ear.trustworthiness-vector"), key, v)
+			printf(
+			    "  %-18s %" JSON_INTEGER_FORMAT " (%s)\n", key, json_integer_value(v),
+			    cu_ear_status_name(cu_ear_status_of_value((int)json_integer_value(v))));
 	}
 	print_trace(stdout, trace, explain);
 	return ok ? EXIT_VERIFIED : EXIT_REJECTED;
@@ -240,8 +241,8 @@ static int policy_import_azure(struct policy_args *a)
 		fprintf(stderr, "%s: %s: %s\n", prog, a->file, err.message);
 		return EXIT_REJECTED;
 	}
-	json_array_foreach(warnings, i, w)
-	    fprintf(stderr, "%s: warning: %s\n", prog, json_string_value(w));
+	json_array_foreach (warnings, i, w)
+		fprintf(stderr, "%s: warning: %s\n", prog, json_string_value(w));
 	text = json_dumps(native, JSON_INDENT(2));
 	/* The translation must itself be a valid native policy. */
 	if (!text || cu_policy_load(&p, text, strlen(text), NULL, &err) < 0) {

@@ -372,8 +372,7 @@ static void print_flat(const char *prefix, json_t *j)
 	json_t *val;
 
 	if (json_is_object(j)) {
-		json_object_foreach(j, key, val)
-		{
+		json_object_foreach (j, key, val) {
 			char path[256];
 
 			snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", key);

@@ -67,19 +67,6 @@ struct importer {
 	struct cu_error *err;
 };
 
-static int ifail(struct importer *im, const char *path, const char *fmt, ...) _printf_(3, 4);
-
-static int ifail(struct importer *im, const char *path, const char *fmt, ...)
-{
-	char msg[CU_ERROR_MESSAGE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return cu_fail(im->err, CU_ERR_MALFORMED, STAGE, STAGE ": %s: %s", path, msg);
-}
-
 static void warn(struct importer *im, const char *path, const char *fmt, ...) _printf_(3, 4);
 
 static void warn(struct importer *im, const char *path, const char *fmt, ...)
@@ -103,8 +90,7 @@ static int import_claim(struct importer *im, const json_t *in, const char *path,
 	const struct claim_map *m = NULL;
 	json_auto_t *mapped = NULL;
 
-	json_object_foreach((json_t *)in, key, v)
-	{
+	json_object_foreach ((json_t *)in, key, v) {
 		bool known = false;
 
 		if (!strcmp(key, "claim"))
@@ -112,33 +98,39 @@ static int import_claim(struct importer *im, const json_t *in, const char *path,
 		for (size_t i = 0; i < ELEMENTSOF(ops); i++)
 			known |= !strcmp(key, ops[i]);
 		if (!known)
-			return ifail(
-			    im, path,
+			return cu_fail_path(
+			    im->err, CU_ERR_MALFORMED, STAGE, path,
 			    "unknown key \"%s\" (the grammar's operators are equals, notEquals, "
 			    "less, lessOrEquals, greater, greaterOrEquals, exists)",
 			    key);
 		if (op)
-			return ifail(im, path, "two operators (\"%s\" and \"%s\") in one condition",
-			             op, key);
+			return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "two operators (\"%s\" and \"%s\") in one condition",
+			                    op, key);
 		op = key;
 		value = v;
 	}
 	if (!claim || !cu_claim_path_is_valid(claim))
-		return ifail(
-		    im, path,
+		return cu_fail_path(
+		    im->err, CU_ERR_MALFORMED, STAGE, path,
 		    "claim: expected a dotted claim name (1-%u characters, no empty segment)",
 		    CU_LIMIT_CLAIM_PATH);
 	if (!op)
-		return ifail(im, path, "condition on \"%s\" has no operator", claim);
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "condition on \"%s\" has no operator", claim);
 	if (!cu_json_is_scalar(value))
-		return ifail(im, path, "%s: expected a string, a number, true or false", op);
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "%s: expected a string, a number, true or false", op);
 	if (json_is_string(value) && json_string_length(value) > CU_LIMIT_JSON_STRING)
-		return ifail(im, path, "%s: string longer than %u bytes", op, CU_LIMIT_JSON_STRING);
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "%s: string longer than %u bytes", op, CU_LIMIT_JSON_STRING);
 	if (!strcmp(op, "exists") && !json_is_boolean(value))
-		return ifail(im, path, "exists: expected true or false");
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "exists: expected true or false");
 	if (strstr(op, "less") || strstr(op, "greater")) {
 		if (!json_is_number(value))
-			return ifail(im, path, "%s: expected a number", op);
+			return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "%s: expected a number", op);
 	}
 
 	name = !strncmp(claim, "x-ms-isolation-tee.", 19) ? claim + 19 : claim;
@@ -206,9 +198,9 @@ static int import_list(struct importer *im, const json_t *in, const char *key, c
 	if (!out)
 		return CU_ERR_NOMEM;
 	if (!json_is_array(in) || json_array_size(in) == 0)
-		return ifail(im, path, "%s: expected a non-empty list", key);
-	json_array_foreach(in, i, e)
-	{
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "%s: expected a non-empty list", key);
+	json_array_foreach (in, i, e) {
 		json_t *c = NULL;
 
 		snprintf(sub, sizeof(sub), "%s.%s[%zu]", path, key, i);
@@ -232,15 +224,17 @@ static int import_cond(struct importer *im, const json_t *in, const char *path, 
 		return cu_fail(im->err, CU_ERR_TOO_LARGE, STAGE, STAGE ": %s: policy too large",
 		               path);
 	if (!json_is_object(in))
-		return ifail(im, path, "expected a condition object");
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "expected a condition object");
 	all = json_object_get(in, "allOf");
 	any = json_object_get(in, "anyOf");
 	if (json_object_get(in, "claim"))
 		return import_claim(im, in, path, ret);
 	if ((all && any) || json_object_size(in) != 1 || (!all && !any))
-		return ifail(im, path,
-		             "expected exactly one of \"claim\" (with an operator), \"allOf\" or "
-		             "\"anyOf\"");
+		return cu_fail_path(
+		    im->err, CU_ERR_MALFORMED, STAGE, path,
+		    "expected exactly one of \"claim\" (with an operator), \"allOf\" or "
+		    "\"anyOf\"");
 	return import_list(im, all ? all : any, all ? "allOf" : "anyOf", path, depth, ret);
 }
 
@@ -255,23 +249,25 @@ static int import_authority(struct importer *im, const json_t *in, const char *p
 	int r;
 
 	if (!json_is_object(in))
-		return ifail(im, path, "expected an authority object");
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "expected an authority object");
 	if (++im->n_nodes + 1 > CU_LIMIT_POLICY_CLAUSES)
 		return cu_fail(im->err, CU_ERR_TOO_LARGE, STAGE, STAGE ": %s: policy too large",
 		               path);
-	json_object_foreach(
-	    (json_t *)in, key,
-	    v) if (strcmp(key, "authority") && strcmp(key, "allOf") &&
-	           strcmp(key, "anyOf")) return ifail(im, path,
-	                                              "unknown key \"%s\" (expected authority, "
-	                                              "allOf, anyOf)",
-	                                              key);
+	json_object_foreach ((json_t *)in, key, v)
+		if (strcmp(key, "authority") && strcmp(key, "allOf") && strcmp(key, "anyOf"))
+			return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "unknown key \"%s\" (expected authority, "
+			                    "allOf, anyOf)",
+			                    key);
 	if (!url)
-		return ifail(im, path, "authority: expected the attestation service URL");
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "authority: expected the attestation service URL");
 	all = json_object_get(in, "allOf");
 	any = json_object_get(in, "anyOf");
 	if (!!all == !!any)
-		return ifail(im, path, "expected exactly one of \"allOf\" or \"anyOf\"");
+		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "expected exactly one of \"allOf\" or \"anyOf\"");
 	r = import_list(im, all ? all : any, all ? "allOf" : "anyOf", path, 1, ret);
 	if (r < 0)
 		return r;
@@ -305,16 +301,17 @@ CU_EXPORT int cu_policy_import_azure(const char *json, size_t size, const char *
 	if (r < 0)
 		return r;
 	if (!json_is_object(doc))
-		return ifail(&im, "$", "expected a JSON object");
-	json_object_foreach(doc, key, v)
-	{
+		return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$", "expected a JSON object");
+	json_object_foreach (doc, key, v) {
 		if (!strcmp(key, "anyOf") || !strcmp(key, "allOf")) {
 			if (top)
-				return ifail(&im, "$", "both anyOf and allOf at the top level");
+				return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$",
+				                    "both anyOf and allOf at the top level");
 			top = key;
 		} else if (strcmp(key, "version")) {
-			return ifail(&im, "$",
-			             "unknown key \"%s\" (expected version, anyOf, allOf)", key);
+			return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$",
+			                    "unknown key \"%s\" (expected version, anyOf, allOf)",
+			                    key);
 		}
 	}
 	v = json_object_get(doc, "version");
@@ -323,12 +320,13 @@ CU_EXPORT int cu_policy_import_azure(const char *json, size_t size, const char *
 		               STAGE
 		               ": $.version: only release-policy grammar \"1.0.0\" is supported");
 	if (!top)
-		return ifail(&im, "$", "expected \"anyOf\" (or \"allOf\") with authorities");
+		return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$",
+		                    "expected \"anyOf\" (or \"allOf\") with authorities");
 	auths = json_object_get(doc, top);
 	if (!json_is_array(auths) || json_array_size(auths) == 0)
-		return ifail(&im, "$", "%s: expected a non-empty list of authorities", top);
-	json_array_foreach(auths, i, v)
-	{
+		return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$",
+		                    "%s: expected a non-empty list of authorities", top);
+	json_array_foreach (auths, i, v) {
 		json_t *c = NULL;
 
 		snprintf(path, sizeof(path), "$.%s[%zu]", top, i);

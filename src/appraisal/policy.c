@@ -263,19 +263,6 @@ static void node_free(struct cu_policy_node *n)
 
 CU_DEFINE_CLEANUP(struct cu_policy_node *, node_free);
 
-static int lfail(struct loader *l, int code, const char *path, const char *fmt, ...) _printf_(4, 5);
-
-static int lfail(struct loader *l, int code, const char *path, const char *fmt, ...)
-{
-	char msg[CU_ERROR_MESSAGE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return cu_fail(l->err, code, STAGE, STAGE ": %s: %s", path, msg);
-}
-
 /* The operand of in/notIn/ordered operators may name a set: {"refvalues": "name"}. */
 static int parse_set_ref(struct loader *l, struct cu_policy_node *n, const json_t *v,
                          const char *path)
@@ -285,27 +272,28 @@ static int parse_set_ref(struct loader *l, struct cu_policy_node *n, const json_
 	char known[256];
 
 	if (json_object_size(v) != 1 || !json_is_string(name))
-		return lfail(
-		    l, CU_ERR_MALFORMED, path,
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, path,
 		    "%s: expected {\"refvalues\": \"<set name>\"} to name a reference-value "
 		    "set",
 		    op_names[n->op]);
 	if (!l->rv)
-		return lfail(
-		    l, CU_ERR_NOT_FOUND, path,
+		return cu_fail_path(
+		    l->err, CU_ERR_NOT_FOUND, STAGE, path,
 		    "refers to reference-value set \"%s\" but no reference values were given",
 		    json_string_value(name));
 	set = cu_refvalues_get0_set(l->rv, json_string_value(name));
 	if (!set) {
 		cu_refvalues_names(l->rv, known, sizeof(known));
-		return lfail(l, CU_ERR_NOT_FOUND, path,
-		             "unknown reference-value set \"%s\" (known: %s)",
-		             json_string_value(name), known);
+		return cu_fail_path(l->err, CU_ERR_NOT_FOUND, STAGE, path,
+		                    "unknown reference-value set \"%s\" (known: %s)",
+		                    json_string_value(name), known);
 	}
 	if (n->op != OP_IN && n->op != OP_NOT_IN && !cu_refvalue_set_all_numbers(set))
-		return lfail(l, CU_ERR_MALFORMED, path,
-		             "%s needs numbers, but reference-value set \"%s\" holds other values",
-		             op_names[n->op], json_string_value(name));
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, path,
+		    "%s needs numbers, but reference-value set \"%s\" holds other values",
+		    op_names[n->op], json_string_value(name));
 	n->set_name = strdup(json_string_value(name));
 	n->set = json_deep_copy(set);
 	if (!n->set_name || !n->set)
@@ -323,25 +311,30 @@ static int parse_operand(struct loader *l, struct cu_policy_node *n, const json_
 	case OP_EQUALS:
 	case OP_NOT_EQUALS:
 		if (!cu_json_is_scalar(v))
-			return lfail(l, CU_ERR_MALFORMED, path,
-			             "%s: expected a string, a number or a boolean",
-			             op_names[n->op]);
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "%s: expected a string, a number or a boolean",
+			                    op_names[n->op]);
 		break;
 	case OP_IN:
 	case OP_NOT_IN:
 		if (json_is_object(v))
 			return parse_set_ref(l, n, v, path);
 		if (!json_is_array(v) || json_array_size(v) == 0)
-			return lfail(l, CU_ERR_MALFORMED, path,
-			             "%s: expected a non-empty list of values or {\"refvalues\": "
-			             "\"<set name>\"}",
-			             op_names[n->op]);
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
+			    "%s: expected a non-empty list of values or {\"refvalues\": "
+			    "\"<set name>\"}",
+			    op_names[n->op]);
 		if (json_array_size(v) > CU_LIMIT_POLICY_LIST)
-			return lfail(l, CU_ERR_TOO_LARGE, path, "%s: more than %u values",
-			             op_names[n->op], CU_LIMIT_POLICY_LIST);
-		json_array_foreach(v, i, e) if (!cu_json_is_scalar(e)) return lfail(
-		    l, CU_ERR_MALFORMED, path, "%s[%zu]: expected a string, a number or a boolean",
-		    op_names[n->op], i);
+			return cu_fail_path(l->err, CU_ERR_TOO_LARGE, STAGE, path,
+			                    "%s: more than %u values", op_names[n->op],
+			                    CU_LIMIT_POLICY_LIST);
+		json_array_foreach (v, i, e)
+			if (!cu_json_is_scalar(e))
+				return cu_fail_path(
+				    l->err, CU_ERR_MALFORMED, STAGE, path,
+				    "%s[%zu]: expected a string, a number or a boolean",
+				    op_names[n->op], i);
 		break;
 	case OP_GREATER:
 	case OP_GREATER_OR_EQUALS:
@@ -350,24 +343,28 @@ static int parse_operand(struct loader *l, struct cu_policy_node *n, const json_
 		if (json_is_object(v))
 			return parse_set_ref(l, n, v, path);
 		if (!json_is_number(v))
-			return lfail(l, CU_ERR_MALFORMED, path,
-			             "%s: expected a number or {\"refvalues\": \"<set name>\"}",
-			             op_names[n->op]);
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
+			    "%s: expected a number or {\"refvalues\": \"<set name>\"}",
+			    op_names[n->op]);
 		break;
 	case OP_EXISTS:
 		if (!json_is_boolean(v))
-			return lfail(l, CU_ERR_MALFORMED, path, "exists: expected true or false");
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "exists: expected true or false");
 		break;
 	case OP_PREFIX:
 		if (!json_is_string(v))
-			return lfail(l, CU_ERR_MALFORMED, path, "prefix: expected a string");
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "prefix: expected a string");
 		break;
 	default:
 		return CU_ERR_INTERNAL;
 	}
 	if (json_is_string(v) && json_string_length(v) > CU_LIMIT_JSON_STRING)
-		return lfail(l, CU_ERR_TOO_LARGE, path, "%s: string longer than %u bytes",
-		             op_names[n->op], CU_LIMIT_JSON_STRING);
+		return cu_fail_path(l->err, CU_ERR_TOO_LARGE, STAGE, path,
+		                    "%s: string longer than %u bytes", op_names[n->op],
+		                    CU_LIMIT_JSON_STRING);
 	n->operand = json_deep_copy(v);
 	return n->operand ? 0 : CU_ERR_NOMEM;
 }
@@ -384,13 +381,12 @@ static int parse_children(struct loader *l, struct cu_policy_node *n, const json
 	int r;
 
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return lfail(l, CU_ERR_MALFORMED, path,
-		             "%s: expected a non-empty list of conditions", key);
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+		                    "%s: expected a non-empty list of conditions", key);
 	n->children = calloc(json_array_size(v), sizeof(*n->children));
 	if (!n->children)
 		return CU_ERR_NOMEM;
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		snprintf(child_path, sizeof(child_path), "%s.%s[%zu]", path, key, i);
 		r = parse_node(l, e, child_path, depth + 1, &n->children[i]);
 		if (r < 0)
@@ -434,36 +430,37 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 	int r;
 
 	if (depth > CU_LIMIT_POLICY_DEPTH)
-		return lfail(l, CU_ERR_TOO_LARGE, path, "conditions nested more than %u deep",
-		             CU_LIMIT_POLICY_DEPTH);
+		return cu_fail_path(l->err, CU_ERR_TOO_LARGE, STAGE, path,
+		                    "conditions nested more than %u deep", CU_LIMIT_POLICY_DEPTH);
 	if (++l->n_clauses > CU_LIMIT_POLICY_CLAUSES)
-		return lfail(l, CU_ERR_TOO_LARGE, path, "more than %u conditions in the policy",
-		             CU_LIMIT_POLICY_CLAUSES);
+		return cu_fail_path(l->err, CU_ERR_TOO_LARGE, STAGE, path,
+		                    "more than %u conditions in the policy",
+		                    CU_LIMIT_POLICY_CLAUSES);
 	if (!json_is_object(j))
-		return lfail(l, CU_ERR_MALFORMED, path,
-		             "expected a condition object (allOf, anyOf, not, or claim with an "
-		             "operator)");
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, path,
+		    "expected a condition object (allOf, anyOf, not, or claim with an "
+		    "operator)");
 	n = calloc(1, sizeof(*n));
 	if (!n || !(n->path = strdup(path)))
 		return CU_ERR_NOMEM;
 
 	/* First pass: every key is known, at most one structure and one operator. */
-	json_object_foreach((json_t *)j, key, v)
-	{
+	json_object_foreach ((json_t *)j, key, v) {
 		enum op o;
 
 		if (!strcmp(key, "allOf") || !strcmp(key, "anyOf") || !strcmp(key, "not") ||
 		    !strcmp(key, "claim")) {
 			if (structural)
-				return lfail(
-				    l, CU_ERR_MALFORMED, path,
+				return cu_fail_path(
+				    l->err, CU_ERR_MALFORMED, STAGE, path,
 				    "\"%s\" and \"%s\" in one condition: use one per object",
 				    structural, key);
 			structural = key;
 		} else if (parse_op_name(key, &o) == 0) {
 			if (op_key)
-				return lfail(
-				    l, CU_ERR_MALFORMED, path,
+				return cu_fail_path(
+				    l->err, CU_ERR_MALFORMED, STAGE, path,
 				    "two operators (\"%s\" and \"%s\") in one clause: combine "
 				    "clauses with allOf",
 				    op_key, key);
@@ -473,31 +470,33 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 		           strcmp(key, "description")) {
 			const char *near = near_operator(key);
 			if (near)
-				return lfail(l, CU_ERR_MALFORMED, path,
-				             "unknown operator \"%s\" (did you mean \"%s\"?)", key,
-				             near);
-			return lfail(l, CU_ERR_MALFORMED, path,
-			             "unknown key \"%s\" (expected allOf, anyOf, not, claim, "
-			             "notBefore, notAfter, description, or an operator: " OP_LIST
-			             ")",
-			             key);
+				return cu_fail_path(
+				    l->err, CU_ERR_MALFORMED, STAGE, path,
+				    "unknown operator \"%s\" (did you mean \"%s\"?)", key, near);
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
+			    "unknown key \"%s\" (expected allOf, anyOf, not, claim, "
+			    "notBefore, notAfter, description, or an operator: " OP_LIST ")",
+			    key);
 		}
 	}
 	if (!structural)
-		return lfail(l, CU_ERR_MALFORMED, path,
-		             op_key ? "operator \"%s\" without \"claim\""
-		                    : "empty condition: expected allOf, anyOf, not, or claim%s",
-		             op_key ? op_key : "");
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+		                    op_key
+		                        ? "operator \"%s\" without \"claim\""
+		                        : "empty condition: expected allOf, anyOf, not, or claim%s",
+		                    op_key ? op_key : "");
 	if (strcmp(structural, "claim") && op_key)
-		return lfail(
-		    l, CU_ERR_MALFORMED, path,
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, path,
 		    "operator \"%s\" belongs in a clause with \"claim\", not next to \"%s\"",
 		    op_key, structural);
 
 	v = json_object_get(j, "description");
 	if (v) {
 		if (!json_is_string(v) || json_string_length(v) > CU_LIMIT_JSON_STRING)
-			return lfail(l, CU_ERR_MALFORMED, path, "description: expected a string");
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "description: expected a string");
 		n->description = strdup(json_string_value(v));
 		if (!n->description)
 			return CU_ERR_NOMEM;
@@ -510,8 +509,8 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 	if (r < 0)
 		return r;
 	if (n->has_not_before && n->has_not_after && n->not_after <= n->not_before)
-		return lfail(
-		    l, CU_ERR_MALFORMED, path,
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, path,
 		    "notAfter is not later than notBefore: the condition could never pass");
 
 	v = json_object_get(j, structural);
@@ -530,15 +529,16 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 	} else {
 		n->type = NODE_CLAUSE;
 		if (!json_is_string(v) || !cu_claim_path_is_valid(json_string_value(v)))
-			return lfail(
-			    l, CU_ERR_MALFORMED, path,
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
 			    "claim: expected a dotted claim path such as \"snp.policy.debug\" "
 			    "(1-%u characters, no empty segment)",
 			    CU_LIMIT_CLAIM_PATH);
 		if (!op_key)
-			return lfail(l, CU_ERR_MALFORMED, path,
-			             "clause on \"%s\" has no operator (one of: " OP_LIST ")",
-			             json_string_value(v));
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "clause on \"%s\" has no operator (one of: " OP_LIST
+			                    ")",
+			                    json_string_value(v));
 		n->claim = strdup(json_string_value(v));
 		if (!n->claim)
 			return CU_ERR_NOMEM;
@@ -559,10 +559,10 @@ static int parse_rules(struct loader *l, cu_policy *p, const json_t *tw)
 	int r;
 
 	if (!json_is_object(tw) || json_object_size(tw) == 0)
-		return lfail(l, CU_ERR_MALFORMED, "$.trustworthiness",
-		             "expected an object with at least one rule (e.g. \"executables\")");
-	json_object_foreach((json_t *)tw, key, rule)
-	{
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, "$.trustworthiness",
+		    "expected an object with at least one rule (e.g. \"executables\")");
+	json_object_foreach ((json_t *)tw, key, rule) {
 		enum cu_tv_claim c;
 		struct cu_tv_rule *out;
 
@@ -571,27 +571,27 @@ static int parse_rules(struct loader *l, cu_policy *p, const json_t *tw)
 				break;
 		snprintf(path, sizeof(path), "$.trustworthiness.%s", key);
 		if (c == _CU_TV_MAX)
-			return lfail(
-			    l, CU_ERR_MALFORMED, path,
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
 			    "unknown trustworthiness claim (expected instance-identity, "
 			    "configuration, executables, file-system, hardware, runtime-opaque, "
 			    "storage-opaque, sourced-data)");
 		if (!json_is_object(rule))
-			return lfail(
-			    l, CU_ERR_MALFORMED, path,
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
 			    "expected {\"when\": condition, \"pass\": value, \"fail\": value}");
 		out = &p->rules[c];
 		out->pass = 2;
 		out->fail = 96;
-		json_object_foreach((json_t *)rule, k2, v)
-		{
+		json_object_foreach ((json_t *)rule, k2, v) {
 			int *dst;
 
 			if (!strcmp(k2, "when"))
 				continue;
 			if (strcmp(k2, "pass") && strcmp(k2, "fail"))
-				return lfail(l, CU_ERR_MALFORMED, path,
-				             "unknown key \"%s\" (expected when, pass, fail)", k2);
+				return cu_fail_path(
+				    l->err, CU_ERR_MALFORMED, STAGE, path,
+				    "unknown key \"%s\" (expected when, pass, fail)", k2);
 			dst = !strcmp(k2, "pass") ? &out->pass : &out->fail;
 			snprintf(sub, sizeof(sub), "%s.%s", path, k2);
 			if (json_is_integer(v) && json_integer_value(v) >= -128 &&
@@ -599,14 +599,15 @@ static int parse_rules(struct loader *l, cu_policy *p, const json_t *tw)
 				*dst = (int)json_integer_value(v);
 			else if (!json_is_string(v) ||
 			         cu_tv_value_from_name(c, json_string_value(v), dst) < 0)
-				return lfail(
-				    l, CU_ERR_MALFORMED, sub,
+				return cu_fail_path(
+				    l->err, CU_ERR_MALFORMED, STAGE, sub,
 				    "expected an integer from -128 to 127 or a name defined for "
 				    "\"%s\" (see custos-policy(5))",
 				    key);
 		}
 		if (!json_object_get(rule, "when"))
-			return lfail(l, CU_ERR_MALFORMED, path, "missing \"when\" condition");
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
+			                    "missing \"when\" condition");
 		snprintf(sub, sizeof(sub), "%s.when", path);
 		r = parse_node(l, json_object_get(rule, "when"), sub, 1, &p->when[c]);
 		if (r < 0)
@@ -627,39 +628,40 @@ static int load_doc(struct loader *l, cu_policy *p, const json_t *doc)
 	const json_t *v, *kind;
 
 	if (!json_is_object(doc))
-		return lfail(l, CU_ERR_MALFORMED, "$", "expected a JSON object");
-	json_object_foreach((json_t *)doc, key, v)
-	{
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$", "expected a JSON object");
+	json_object_foreach ((json_t *)doc, key, v) {
 		if (strcmp(key, "version") && strcmp(key, "kind") && strcmp(key, "id") &&
 		    strcmp(key, "revision") && strcmp(key, "description") && strcmp(key, "allow") &&
 		    strcmp(key, "trustworthiness")) {
 			char path[PATH_MAX_LEN];
 			snprintf(path, sizeof(path), "$.%s", key);
-			return lfail(
-			    l, CU_ERR_MALFORMED, path,
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, path,
 			    "unknown key (expected version, kind, id, revision, description, "
 			    "allow, trustworthiness)");
 		}
 	}
 	v = json_object_get(doc, "version");
 	if (!v)
-		return lfail(l, CU_ERR_MALFORMED, "$.version",
-		             "missing (this language is version 1)");
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.version",
+		                    "missing (this language is version 1)");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return lfail(l, CU_ERR_UNSUPPORTED, "$.version", "only version 1 is supported");
+		return cu_fail_path(l->err, CU_ERR_UNSUPPORTED, STAGE, "$.version",
+		                    "only version 1 is supported");
 	kind = json_object_get(doc, "kind");
 	if (!json_is_string(kind) || (strcmp(json_string_value(kind), "release") &&
 	                              strcmp(json_string_value(kind), "appraisal")))
-		return lfail(l, CU_ERR_MALFORMED, "$.kind",
-		             "expected \"release\" (result -> allow/deny) or \"appraisal\" (claims "
-		             "-> trustworthiness vector)");
+		return cu_fail_path(
+		    l->err, CU_ERR_MALFORMED, STAGE, "$.kind",
+		    "expected \"release\" (result -> allow/deny) or \"appraisal\" (claims "
+		    "-> trustworthiness vector)");
 	p->kind =
 	    !strcmp(json_string_value(kind), "release") ? CU_POLICY_RELEASE : CU_POLICY_APPRAISAL;
 	v = json_object_get(doc, "id");
 	if (!json_is_string(v) || !cu_name_is_valid(json_string_value(v)))
-		return lfail(l, CU_ERR_MALFORMED, "$.id",
-		             "expected a name of 1-%u characters of A-Z a-z 0-9 . _ : -",
-		             CU_LIMIT_NAME);
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.id",
+		                    "expected a name of 1-%u characters of A-Z a-z 0-9 . _ : -",
+		                    CU_LIMIT_NAME);
 	p->id = strdup(json_string_value(v));
 	if (!p->id)
 		return CU_ERR_NOMEM;
@@ -667,29 +669,30 @@ static int load_doc(struct loader *l, cu_policy *p, const json_t *doc)
 	v = json_object_get(doc, "revision");
 	if (v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			return lfail(l, CU_ERR_MALFORMED, "$.revision",
-			             "expected a positive integer");
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.revision",
+			                    "expected a positive integer");
 		p->revision = json_integer_value(v);
 	}
 	v = json_object_get(doc, "description");
 	if (v && !json_is_string(v))
-		return lfail(l, CU_ERR_MALFORMED, "$.description", "expected a string");
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.description",
+		                    "expected a string");
 
 	if (p->kind == CU_POLICY_RELEASE) {
 		if (json_object_get(doc, "trustworthiness"))
-			return lfail(l, CU_ERR_MALFORMED, "$.trustworthiness",
-			             "only appraisal policies have trustworthiness rules");
+			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.trustworthiness",
+			                    "only appraisal policies have trustworthiness rules");
 		v = json_object_get(doc, "allow");
 		if (!v)
-			return lfail(
-			    l, CU_ERR_MALFORMED, "$.allow",
+			return cu_fail_path(
+			    l->err, CU_ERR_MALFORMED, STAGE, "$.allow",
 			    "missing: a release policy must say when to allow (default deny)");
 		return parse_node(l, v, "$.allow", 1, &p->allow);
 	}
 	if (json_object_get(doc, "allow"))
-		return lfail(l, CU_ERR_MALFORMED, "$.allow",
-		             "only release policies have \"allow\"; appraisal policies have "
-		             "\"trustworthiness\"");
+		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.allow",
+		                    "only release policies have \"allow\"; appraisal policies have "
+		                    "\"trustworthiness\"");
 	return parse_rules(l, p, json_object_get(doc, "trustworthiness"));
 }
 
@@ -814,13 +817,12 @@ static json_t *operand_values(const struct cu_policy_node *n, int64_t at)
 	out = json_array();
 	if (!out)
 		return NULL;
-	json_array_foreach(n->set, i,
-	                   e) if (cu_refvalue_entry_active(e, at) &&
-	                          json_array_append(out, json_object_get(e, "value")) < 0)
-	{
-		json_decref(out);
-		return NULL;
-	}
+	json_array_foreach (n->set, i, e)
+		if (cu_refvalue_entry_active(e, at) &&
+		    json_array_append(out, json_object_get(e, "value")) < 0) {
+			json_decref(out);
+			return NULL;
+		}
 	return out;
 }
 
@@ -829,7 +831,9 @@ static bool in_list(const json_t *actual, const json_t *list)
 	size_t i;
 	const json_t *e;
 
-	json_array_foreach(list, i, e) if (cu_json_scalar_equal(actual, e)) return true;
+	json_array_foreach (list, i, e)
+		if (cu_json_scalar_equal(actual, e))
+			return true;
 	return false;
 }
 
@@ -936,8 +940,9 @@ static bool eval_clause(const struct cu_policy_node *n, const json_t *input, int
 			ok = cu_json_number_cmp(actual, values, &cmp) && ordered(n->op, cmp);
 		} else {
 			/* A set of bounds: the claim passes against any bound in effect. */
-			json_array_foreach(values, i, e) if (cu_json_number_cmp(actual, e, &cmp) &&
-			                                     ordered(n->op, cmp)) ok = true;
+			json_array_foreach (values, i, e)
+				if (cu_json_number_cmp(actual, e, &cmp) && ordered(n->op, cmp))
+					ok = true;
 			if (!ok && json_array_size(values) == 0) {
 				snprintf(reason, rsize, "set \"%s\" has no value in effect",
 				         n->set_name);

@@ -72,8 +72,9 @@ bool cu_refvalue_set_all_numbers(const json_t *set)
 	size_t i;
 	const json_t *e;
 
-	json_array_foreach(set, i,
-	                   e) if (!json_is_number(json_object_get(e, "value"))) return false;
+	json_array_foreach (set, i, e)
+		if (!json_is_number(json_object_get(e, "value")))
+			return false;
 	return true;
 }
 
@@ -111,8 +112,7 @@ static int parse_entry(const json_t *in, const char *where, json_t **ret, struct
 		*ret = json_incref(out);
 		return 0;
 	}
-	json_object_foreach((json_t *)in, key, v)
-	{
+	json_object_foreach ((json_t *)in, key, v) {
 		if (strcmp(key, "value") && strcmp(key, "not_before") && strcmp(key, "not_after") &&
 		    strcmp(key, "description"))
 			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
@@ -166,8 +166,7 @@ static int parse_set(const char *name, const json_t *in, json_t **ret, struct cu
 	if (!json_is_object(in))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 		               STAGE ": $.sets.%s: expected an object with \"values\"", name);
-	json_object_foreach((json_t *)in, key, v)
-	{
+	json_object_foreach ((json_t *)in, key, v) {
 		if (strcmp(key, "values") && strcmp(key, "description"))
 			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 			               STAGE ": $.sets.%s: unknown key \"%s\" (expected values, "
@@ -182,8 +181,7 @@ static int parse_set(const char *name, const json_t *in, json_t **ret, struct cu
 		return cu_fail(err, CU_ERR_TOO_LARGE, STAGE,
 		               STAGE ": $.sets.%s.values: more than %u values", name,
 		               CU_LIMIT_REFVALUES_PER_SET);
-	json_array_foreach(values, i, v)
-	{
+	json_array_foreach (values, i, v) {
 		json_t *e = NULL;
 
 		snprintf(where, sizeof(where), "$.sets.%s.values[%zu]", name, i);
@@ -208,8 +206,7 @@ static int load_json(cu_refvalues **ret, const json_t *doc, struct cu_error *err
 		return CU_ERR_NOMEM;
 	if (!json_is_object(doc))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE, STAGE ": $: expected a JSON object");
-	json_object_foreach((json_t *)doc, key, v)
-	{
+	json_object_foreach ((json_t *)doc, key, v) {
 		if (strcmp(key, "version") && strcmp(key, "sets") && strcmp(key, "description"))
 			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 			               STAGE ": $: unknown key \"%s\" (expected version, sets, "
@@ -229,8 +226,7 @@ static int load_json(cu_refvalues **ret, const json_t *doc, struct cu_error *err
 	if (json_object_size(in_sets) > CU_LIMIT_REFVALUE_SETS)
 		return cu_fail(err, CU_ERR_TOO_LARGE, STAGE, STAGE ": $.sets: more than %u sets",
 		               CU_LIMIT_REFVALUE_SETS);
-	json_object_foreach((json_t *)in_sets, key, v)
-	{
+	json_object_foreach ((json_t *)in_sets, key, v) {
 		json_t *set = NULL;
 
 		if (!cu_name_is_valid(key))
@@ -311,8 +307,7 @@ CU_EXPORT json_t *cu_refvalues_active(const cu_refvalues *rv, const char *name, 
 	out = json_array();
 	if (!out)
 		return NULL;
-	json_array_foreach(set, i, e)
-	{
+	json_array_foreach (set, i, e) {
 		if (cu_refvalue_entry_active(e, at) &&
 		    json_array_append(out, json_object_get(e, "value")) < 0) {
 			json_decref(out);
@@ -331,8 +326,7 @@ void cu_refvalues_names(const cu_refvalues *rv, char *buf, size_t size)
 	if (size == 0)
 		return;
 	snprintf(buf, size, "none");
-	json_object_foreach(rv->sets, key, v)
-	{
+	json_object_foreach (rv->sets, key, v) {
 		int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", key);
 		if (n < 0 || (size_t)n >= size - used) {
 			if (size > 4)

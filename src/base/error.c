@@ -99,3 +99,15 @@ void cu_error_prefix_file(struct cu_error *err, const char *path)
 	memcpy(err->message + plen, ": ", 2);
 	err->message[plen + 2 + mlen] = '\0';
 }
+
+int cu_error_set_path(struct cu_error *err, int code, const char *stage, const char *path,
+                      const char *file, int line, const char *fmt, ...)
+{
+	char msg[CU_ERROR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cu_error_set(err, code, stage, file, line, "%s: %s: %s", stage, path, msg);
+}

@@ -16,6 +16,16 @@ int cu_error_set(struct cu_error *err, int code, const char *stage, const char *
 #define cu_fail(err, code, stage, ...)                                                             \
 	cu_error_set((err), (code), (stage), __FILE__, __LINE__, __VA_ARGS__)
 
+/*
+ * The same for an error located in a document: the message reads
+ * "STAGE: PATH: ..." ("policy: $.allow.allOf[1]: unknown key ...").
+ */
+int cu_error_set_path(struct cu_error *err, int code, const char *stage, const char *path,
+                      const char *file, int line, const char *fmt, ...) _printf_(7, 8);
+
+#define cu_fail_path(err, code, stage, path, ...)                                                  \
+	cu_error_set_path((err), (code), (stage), (path), __FILE__, __LINE__, __VA_ARGS__)
+
 /* Reset an error to "no error". */
 void cu_error_clear(struct cu_error *err);
 

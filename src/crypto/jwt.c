@@ -98,7 +98,8 @@ static void keys_free(json_t *keys)
 	if (!keys)
 		return;
 	/* Key arrays are never shared: rotation copies the previous key. */
-	json_array_foreach(keys, i, k) jwk_wipe(k);
+	json_array_foreach (keys, i, k)
+		jwk_wipe(k);
 	json_decref(keys);
 }
 
@@ -218,8 +219,7 @@ static int check_keys(json_t *keys, const char *path, struct cu_error *err)
 	if (!json_is_array(keys) || json_array_size(keys) < 1 || json_array_size(keys) > 2)
 		return cu_fail(err, CU_ERR_MALFORMED, KSTAGE,
 		               "%s: expected {\"keys\": [current, previous?]}", path);
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach (keys, i, k) {
 		enum cu_token_alg a = jwk_alg(k);
 		const char *alg = json_string_value(json_object_get(k, "alg"));
 		_cleanup_free_ char *kid = NULL;
@@ -436,8 +436,9 @@ CU_EXPORT json_t *cu_signing_key_jwks(const cu_signing_key *k)
 
 	if (!arr)
 		return NULL;
-	json_array_foreach(k->keys, i,
-	                   jwk) if (json_array_append_new(arr, jwk_public(jwk)) < 0) return NULL;
+	json_array_foreach (k->keys, i, jwk)
+		if (json_array_append_new(arr, jwk_public(jwk)) < 0)
+			return NULL;
 	return json_pack("{s:O}", "keys", arr);
 }
 
@@ -540,8 +541,7 @@ static const json_t *find_key(const json_t *jwks, const char *kid, struct cu_err
 		        json_array_size(keys));
 		return NULL;
 	}
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach (keys, i, k) {
 		const char *id = json_string_value(json_object_get(k, "kid"));
 		if (id && !strcmp(id, kid))
 			return k;

@@ -199,7 +199,7 @@ printf '{"tee": "sev-snp", "verified": true, "debug": true, "measurement": "%s"}
 # policy check
 expect "policy check: valid release policy" 0 "^ok: policy:release-prod@3;sha256=[0-9a-f]{64} \(release policy\)$" "" -- \
 	policy check "$ap/release.json"
-expect "policy check: unknown operator, with its JSON path" 1 "" '\$\.allow\.allOf\[0\]: unknown key "equal"' -- \
+expect "policy check: unknown operator, with its JSON path" 1 "" '\$\.allow\.allOf\[0\]: unknown operator "equal" \(did you mean "equals"\?\)' -- \
 	policy check "$ap/bad-op.json"
 expect "policy check: wrong operand type, with its JSON path" 1 "" '\$\.allow\.allOf\[1\]\.anyOf\[0\]\.greater: greater: expected a number' -- \
 	policy check "$ap/bad-operand.json"

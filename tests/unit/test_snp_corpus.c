@@ -113,8 +113,7 @@ static void expect_tcb(const char *sample, json_t *claims, const char *name, jso
 	json_t *val;
 	char path[128];
 
-	json_object_foreach(want, key, val)
-	{
+	json_object_foreach (want, key, val) {
 		snprintf(path, sizeof(path), "snp.%s.%s", name, key);
 		expect_num(sample, claims, path, val);
 	}
@@ -145,8 +144,7 @@ static void check_claims(const struct sample *s, json_t *claims)
 
 	assert_string_equal(json_string_value(json_object_get(claims, "tee")), "sev-snp");
 	assert_true(json_is_true(json_object_get(claims, "verified")));
-	json_object_foreach(expected, key, entry)
-	{
+	json_object_foreach (expected, key, entry) {
 		json_t *want = json_object_get(entry, "value");
 
 		if (strcmp(key, "policy") == 0 || strcmp(key, "platform_info") == 0) {
