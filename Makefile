@@ -34,8 +34,9 @@ test-fast: all
 
 bench: deps
 	@test -f build-release/build.ninja || $(MESON) setup build-release -Dbuildtype=release
-	$(MESON) compile -C build-release bench/bench_snp
+	$(MESON) compile -C build-release bench/bench_snp bench/bench_appraise
 	./build-release/bench/bench_snp ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
+	./build-release/bench/bench_appraise ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
 
 # libFuzzer targets, each run for FUZZ_SECONDS under ASan+UBSan, seeded from tests/fuzz/seeds.
 fuzz: deps

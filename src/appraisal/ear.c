@@ -4,6 +4,7 @@
  * an AR4SI trustworthiness vector and a status, per submodule; submodules ->
  * one EAR claims-set, signed elsewhere (jwt.c).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,10 @@ CU_EXPORT int cu_ear_new(const json_t *submods, const struct cu_ear_opts *opts, 
 		return cu_fail(err, CU_ERR_INVALID_ARG, "ear",
 		               "ear: lifetime %lld s is out of range (1 s to 366 days)",
 		               (long long)lifetime);
+	if (opts->iat > INT64_MAX - lifetime)
+		return cu_fail(err, CU_ERR_INVALID_ARG, "ear",
+		               "ear: issue time %lld plus the lifetime does not fit in 64 bits",
+		               (long long)opts->iat);
 	if (opts->nonce &&
 	    (opts->nonce_size < CU_EAR_NONCE_MIN || opts->nonce_size > CU_EAR_NONCE_MAX))
 		return cu_fail(err, CU_ERR_INVALID_ARG, "ear",

@@ -92,14 +92,21 @@ char *cu_base64url_encode_alloc(const uint8_t *in, size_t n)
 	return out;
 }
 
-static int unb64url(char c)
+static int unb64url(char ch)
 {
-	const char *p;
+	unsigned char c = (unsigned char)ch;
 
-	if (c == '\0')
-		return -1;
-	p = strchr(b64url, c);
-	return p ? (int)(p - b64url) : -1;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
 }
 
 int cu_base64url_decode(const char *in, size_t in_len, uint8_t **ret, size_t *ret_size)

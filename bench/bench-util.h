@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the benchmarks: clock, medians, and a loaded SEV-SNP sample. */
+#ifndef CU_BENCH_UTIL_H
+#define CU_BENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "../src/evidence/snp.h"
+
+double bench_now(void);
+/* Median of n values (sorts v in place). */
+double bench_median(double *v, int n);
+_Noreturn void bench_die(const char *what);
+
+struct bench_sample {
+	const char *dir;
+	char at_s[64];
+	int64_t at;
+	uint8_t *report;
+	size_t size;
+	struct cu_snp_report rep;
+	EVP_PKEY *vek;      /* the VCEK/VLEK public key from the sample directory */
+	unsigned char *der; /* the report's signature, DER */
+	int der_len;
+};
+
+/* Load SAMPLE_DIR's report.bin, verify_at and VCEK/VLEK (dies on error). */
+void bench_sample_load(struct bench_sample *s, const char *dir);
+void bench_sample_free(struct bench_sample *s);
+
+/* The floor of one report verification: raw OpenSSL ECDSA P-384 SHA-384 over the signed bytes. */
+void bench_floor_verify(const struct bench_sample *s);
+
+#endif
