@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/encoding.h"
 #include "../base/error.h"
 #include "../base/json.h"
 #include "../base/limits.h"
@@ -20,7 +21,9 @@
 
 #define STAGE        "azure-import"
 #define PATH_MAX_LEN 512
-#define EVIDENCE     "submods.cpu0.ear.veraison.annotated-evidence."
+/* Longer authority URLs are refused (the description that keeps it must fit). */
+#define AUTHORITY_MAX 1024u
+#define EVIDENCE      "submods.cpu0.ear.veraison.annotated-evidence."
 
 struct claim_map {
 	const char *maa;    /* claim name without the x-ms-isolation-tee. prefix */
@@ -78,6 +81,7 @@ static void warn(struct importer *im, const char *path, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s: %s", path, msg);
+	cu_utf8_trim_partial(line);
 	json_array_append_new(im->warnings, json_string(line));
 }
 
@@ -122,7 +126,7 @@ static int import_claim(struct importer *im, const json_t *in, const char *path,
 		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
 		                    "%s: expected a string, a number, true or false", op);
 	if (json_is_string(value) && json_string_length(value) > CU_LIMIT_JSON_STRING)
-		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
+		return cu_fail_path(im->err, CU_ERR_TOO_LARGE, STAGE, path,
 		                    "%s: string longer than %u bytes", op, CU_LIMIT_JSON_STRING);
 	if (!strcmp(op, "exists") && !json_is_boolean(value))
 		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
@@ -245,7 +249,7 @@ static int import_authority(struct importer *im, const json_t *in, const char *p
 	const json_t *all, *any;
 	const char *key;
 	const json_t *v;
-	char desc[CU_LIMIT_CLAIM_PATH + 64];
+	_cleanup_free_ char *desc = NULL;
 	int r;
 
 	if (!json_is_object(in))
@@ -260,6 +264,9 @@ static int import_authority(struct importer *im, const json_t *in, const char *p
 			                    "unknown key \"%s\" (expected authority, "
 			                    "allOf, anyOf)",
 			                    key);
+	if (url && strlen(url) > AUTHORITY_MAX)
+		return cu_fail_path(im->err, CU_ERR_TOO_LARGE, STAGE, path,
+		                    "authority: URL longer than %u bytes", AUTHORITY_MAX);
 	if (!url)
 		return cu_fail_path(im->err, CU_ERR_MALFORMED, STAGE, path,
 		                    "authority: expected the attestation service URL");
@@ -274,8 +281,14 @@ static int import_authority(struct importer *im, const json_t *in, const char *p
 	warn(im, path,
 	     "authority \"%s\" dropped: Custos itself verifies the evidence and signs the result",
 	     url);
-	snprintf(desc, sizeof(desc), "imported; was authority %.200s", url);
-	return json_object_set_new(*ret, "description", json_string(desc)) < 0 ? CU_ERR_NOMEM : 0;
+	if (asprintf(&desc, "imported; was authority %s", url) < 0)
+		desc = NULL; /* undefined after a failure */
+	if (!desc || json_object_set_new(*ret, "description", json_string(desc)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+		return CU_ERR_NOMEM;
+	}
+	return 0;
 }
 
 CU_EXPORT int cu_policy_import_azure(const char *json, size_t size, const char *id,
@@ -315,10 +328,12 @@ CU_EXPORT int cu_policy_import_azure(const char *json, size_t size, const char *
 		}
 	}
 	v = json_object_get(doc, "version");
+	if (!v)
+		return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$.version",
+		                    "missing (release-policy grammar \"1.0.0\")");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "1.0.0"))
-		return cu_fail(err, CU_ERR_UNSUPPORTED, STAGE,
-		               STAGE
-		               ": $.version: only release-policy grammar \"1.0.0\" is supported");
+		return cu_fail_path(err, CU_ERR_UNSUPPORTED, STAGE, "$.version",
+		                    "only release-policy grammar \"1.0.0\" is supported");
 	if (!top)
 		return cu_fail_path(err, CU_ERR_MALFORMED, STAGE, "$",
 		                    "expected \"anyOf\" (or \"allOf\") with authorities");

@@ -335,6 +335,10 @@ static int parse_operand(struct loader *l, struct cu_policy_node *n, const json_
 				    l->err, CU_ERR_MALFORMED, STAGE, path,
 				    "%s[%zu]: expected a string, a number or a boolean",
 				    op_names[n->op], i);
+			else if (json_is_string(e) && json_string_length(e) > CU_LIMIT_JSON_STRING)
+				return cu_fail_path(l->err, CU_ERR_TOO_LARGE, STAGE, path,
+				                    "%s[%zu]: string longer than %u bytes",
+				                    op_names[n->op], i, CU_LIMIT_JSON_STRING);
 		break;
 	case OP_GREATER:
 	case OP_GREATER_OR_EQUALS:
@@ -492,11 +496,11 @@ static int parse_node(struct loader *l, const json_t *j, const char *path, unsig
 		    "operator \"%s\" belongs in a clause with \"claim\", not next to \"%s\"",
 		    op_key, structural);
 
+	r = cu_json_check_text(j, "description", STAGE, path, l->err);
+	if (r < 0)
+		return r;
 	v = json_object_get(j, "description");
 	if (v) {
-		if (!json_is_string(v) || json_string_length(v) > CU_LIMIT_JSON_STRING)
-			return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, path,
-			                    "description: expected a string");
 		n->description = strdup(json_string_value(v));
 		if (!n->description)
 			return CU_ERR_NOMEM;
@@ -626,6 +630,7 @@ static int load_doc(struct loader *l, cu_policy *p, const json_t *doc)
 {
 	const char *key;
 	const json_t *v, *kind;
+	int r;
 
 	if (!json_is_object(doc))
 		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$", "expected a JSON object");
@@ -673,10 +678,9 @@ static int load_doc(struct loader *l, cu_policy *p, const json_t *doc)
 			                    "expected a positive integer");
 		p->revision = json_integer_value(v);
 	}
-	v = json_object_get(doc, "description");
-	if (v && !json_is_string(v))
-		return cu_fail_path(l->err, CU_ERR_MALFORMED, STAGE, "$.description",
-		                    "expected a string");
+	r = cu_json_check_text(doc, "description", STAGE, "$", l->err);
+	if (r < 0)
+		return r;
 
 	if (p->kind == CU_POLICY_RELEASE) {
 		if (json_object_get(doc, "trustworthiness"))

@@ -55,6 +55,18 @@ int cu_json_get_time(const json_t *obj, const char *key, const char *what, const
 	return 0;
 }
 
+int cu_json_check_text(const json_t *obj, const char *key, const char *stage, const char *where,
+                       struct cu_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v && (!json_is_string(v) || json_string_length(v) > CU_LIMIT_JSON_STRING))
+		return cu_fail(err, CU_ERR_MALFORMED, stage,
+		               "%s: %s.%s: expected a string of at most %u bytes", stage, where,
+		               key, CU_LIMIT_JSON_STRING);
+	return 0;
+}
+
 bool cu_refvalue_entry_active(const json_t *entry, int64_t at)
 {
 	const json_t *nb = json_object_get(entry, "not_before");
@@ -128,10 +140,9 @@ static int parse_entry(const json_t *in, const char *where, json_t **ret, struct
 	r = check_value(v, where, err);
 	if (r < 0)
 		return r;
-	if (json_object_get(in, "description") &&
-	    !json_is_string(json_object_get(in, "description")))
-		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
-		               STAGE ": %s.description: expected a string", where);
+	r = cu_json_check_text(in, "description", STAGE, where, err);
+	if (r < 0)
+		return r;
 	r = cu_json_get_time(in, "not_before", STAGE, where, &nb, &has_nb, err);
 	if (r < 0)
 		return r;
@@ -173,6 +184,10 @@ static int parse_set(const char *name, const json_t *in, json_t **ret, struct cu
 			                     "description)",
 			               name, key);
 	}
+	snprintf(where, sizeof(where), "$.sets.%s", name);
+	r = cu_json_check_text(in, "description", STAGE, where, err);
+	if (r < 0)
+		return r;
 	values = json_object_get(in, "values");
 	if (!json_is_array(values))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
@@ -216,6 +231,9 @@ static int load_json(cu_refvalues **ret, const json_t *doc, struct cu_error *err
 	v = json_object_get(doc, "version");
 	if (!v)
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE, STAGE ": $.version: missing (use 1)");
+	r = cu_json_check_text(doc, "description", STAGE, "$", err);
+	if (r < 0)
+		return r;
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
 		return cu_fail(err, CU_ERR_UNSUPPORTED, STAGE,
 		               STAGE ": $.version: only version 1 is supported");

@@ -31,6 +31,13 @@ bool cu_name_is_valid(const char *s);
 int cu_json_get_time(const json_t *obj, const char *key, const char *what, const char *where,
                      int64_t *ret, bool *ret_present, struct cu_error *err);
 
+/*
+ * An optional text member `key` of `obj` (a description): absent, or a string
+ * of at most CU_LIMIT_JSON_STRING bytes. `where` names `obj` in the error.
+ */
+int cu_json_check_text(const json_t *obj, const char *key, const char *stage, const char *where,
+                       struct cu_error *err);
+
 CU_DEFINE_CLEANUP(cu_refvalues *, cu_refvalues_free);
 
 #endif

@@ -147,3 +147,25 @@ int cu_base64url_decode(const char *in, size_t in_len, uint8_t **ret, size_t *re
 	*ret_size = out_size;
 	return 0;
 }
+
+void cu_utf8_trim_partial(char *s)
+{
+	size_t i = strlen(s), cont = 0, need;
+	unsigned char lead;
+
+	while (i > 0 && cont < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0x80)
+		return;
+	need = (lead & 0xe0) == 0xc0   ? 1
+	       : (lead & 0xf0) == 0xe0 ? 2
+	       : (lead & 0xf8) == 0xf0 ? 3
+	                               : 0;
+	if (cont < need)
+		s[i - 1] = '\0';
+}

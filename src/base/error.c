@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "error.h"
 
 static const struct {
@@ -58,6 +59,7 @@ int cu_error_set(struct cu_error *err, int code, const char *stage, const char *
 		va_start(ap, fmt);
 		vsnprintf(err->message, sizeof(err->message), fmt, ap);
 		va_end(ap);
+		cu_utf8_trim_partial(err->message);
 	}
 	return code;
 }
@@ -80,6 +82,7 @@ void cu_error_prefix(struct cu_error *err, const char *prefix)
 	if (!err || !prefix)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s%s", prefix, err->message);
+	cu_utf8_trim_partial(tmp);
 	memcpy(err->message, tmp, sizeof(tmp));
 }
 
@@ -98,6 +101,7 @@ void cu_error_prefix_file(struct cu_error *err, const char *path)
 	memcpy(err->message, path, plen);
 	memcpy(err->message + plen, ": ", 2);
 	err->message[plen + 2 + mlen] = '\0';
+	cu_utf8_trim_partial(err->message);
 }
 
 int cu_error_set_path(struct cu_error *err, int code, const char *stage, const char *path,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "error.h"
 #include "fileio.h"
 #include "json.h"
@@ -51,6 +52,23 @@ bool cu_json_number_cmp(const json_t *a, const json_t *b, int *ret_cmp)
 	if (json_is_integer(a) && json_is_integer(b)) {
 		json_int_t x = json_integer_value(a), y = json_integer_value(b);
 		*ret_cmp = (x > y) - (x < y);
+	} else if (json_is_integer(a) != json_is_integer(b)) {
+		/* Integer against real: exactly, without rounding the integer to a double. */
+		json_int_t i = json_integer_value(json_is_integer(a) ? a : b);
+		double d = json_real_value(json_is_integer(a) ? b : a);
+		int c;
+
+		if (isnan(d))
+			return false;
+		if (d >= 9223372036854775808.0)
+			c = -1;
+		else if (d < -9223372036854775808.0)
+			c = 1;
+		else if ((double)(json_int_t)d == d)
+			c = (i > (json_int_t)d) - (i < (json_int_t)d);
+		else
+			c = (json_int_t)floor(d) >= i ? -1 : 1;
+		*ret_cmp = json_is_integer(a) ? c : -c;
 	} else {
 		double x = json_number_value(a), y = json_number_value(b);
 		if (isnan(x) || isnan(y))
@@ -102,5 +120,7 @@ void cu_json_brief(const json_t *j, char *buf, size_t size)
 		return;
 	}
 	memcpy(buf, s, size - 4);
-	memcpy(buf + size - 4, "...", 4);
+	buf[size - 4] = '\0';
+	cu_utf8_trim_partial(buf);
+	strcat(buf, "...");
 }
