@@ -301,6 +301,32 @@ static void test_b64_only_in_len(void **state)
 	free(out);
 }
 
+/* Cutting a string to fit must not leave half a UTF-8 character behind. */
+static void test_utf8_trim_partial(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "" },
+		{ "abc", "abc" },
+		{ "a\xc3\xa9", "a\xc3\xa9" },                 /* complete 2-byte sequence */
+		{ "a\xc3", "a" },                             /* lead byte alone */
+		{ "a\xe2\x82", "a" },                         /* 2 of 3 bytes */
+		{ "a\xe2\x82\xac", "a\xe2\x82\xac" },         /* complete euro sign */
+		{ "a\xf0\x9f\x98", "a" },                     /* 3 of 4 bytes */
+		{ "a\xf0\x9f\x98\x80", "a\xf0\x9f\x98\x80" }, /* complete emoji */
+		{ "\xc3\xa9\xc3", "\xc3\xa9" },               /* complete, then a cut one */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[16];
+
+		strcpy(buf, cases[i].in);
+		cu_utf8_trim_partial(buf);
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_b64_rejects),
 		cmocka_unit_test(test_b64_canonical_neighbours),
 		cmocka_unit_test(test_b64_only_in_len),
+		cmocka_unit_test(test_utf8_trim_partial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
