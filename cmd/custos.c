@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	    "  policy ...     check, evaluate and import policies ('%s policy help')\n"
 	    "  token ...      signing keys, JWKS, and verification of attestation results\n"
 	    "                 ('%s token help')\n"
+	    "  audit ...      verify or export custosd's hash-chained audit log\n"
 	    "  version        print the version\n"
 	    "  help           show this help\n"
 	    "\n"
@@ -433,6 +434,8 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - 1, argv + 1);
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("custos %s\n", CUSTOS_VERSION);
 		return 0;

@@ -13,9 +13,12 @@ libclang-rt-dev
 clang-format
 libssl-dev
 openssl
+python3
 libjansson-dev
 libjose-dev
 libcmocka-dev
+libmicrohttpd-dev
+libsqlite3-dev
 "
 
 missing=""

@@ -65,6 +65,15 @@ struct cu_verify_opts {
 	/* When non-NULL, the evidence's report data must equal these bytes exactly. */
 	const uint8_t *report_data;
 	size_t report_data_size;
+	/*
+	 * Certificates that travel with this piece of evidence (an SNP VCEK or
+	 * VLEK from the guest's certificate table, DER or PEM), used for this call
+	 * only. They are endorsements, never roots: chains still end at a pinned
+	 * root.
+	 */
+	const uint8_t *const *extra_collateral;
+	const size_t *extra_collateral_sizes;
+	size_t n_extra_collateral;
 };
 
 /*

@@ -57,6 +57,9 @@
 /* A string value in a policy or a reference-value set. */
 #define CU_LIMIT_JSON_STRING 4096u
 
+/* Nesting of arrays and objects in a JSON value that is canonicalized (RFC 8785 JCS). */
+#define CU_LIMIT_JSON_DEPTH 64u
+
 /* Attestation result tokens (compact JWS) and the key files around them. */
 #define CU_LIMIT_TOKEN_SIZE   (256u * 1024u)
 #define CU_LIMIT_KEYFILE_SIZE (64u * 1024u)
@@ -64,5 +67,9 @@
 
 /* Claims documents read by `custos policy eval`. */
 #define CU_LIMIT_CLAIMS_SIZE (4u * 1024u * 1024u)
+
+/* custosd: an HTTP request body, and the memory for one connection's headers. */
+#define CU_LIMIT_HTTP_BODY    (1024u * 1024u)
+#define CU_LIMIT_HTTP_HEADERS (32u * 1024u)
 
 #endif

@@ -922,7 +922,8 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	struct snp_state *st = NULL;
 	struct cu_error best = { 0 }, cur = { 0 };
 	enum vek_stage best_stage = VEK_STAGE_CHIP_ID;
-	struct snp_vek *ok = NULL;
+	struct snp_vek *ok = NULL, extra_vek;
+	STACK_OF(X509) *extra = NULL; /* certificates that came with the evidence */
 	bool want_vlek, any = false;
 	json_t *claims, *snp;
 	int k;
@@ -957,7 +958,40 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		}
 		any = true;
 	}
+	/* Then the endorsement keys that came with this evidence. */
+	for (size_t i = 0; !ok && opts->n_extra_collateral && i < opts->n_extra_collateral; i++) {
+		STACK_OF(X509_CRL) *crls = NULL;
+
+		if (!extra && !(extra = sk_X509_new_null()))
+			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+		if (cu_x509_parse_any(opts->extra_collateral[i], opts->extra_collateral_sizes[i],
+		                      &extra, &crls, NULL) < 0) {
+			cu_x509_stack_freep(&extra);
+			return cu_fail(
+			    err, CU_ERR_MALFORMED, "collateral",
+			    "snp: certificate %zu that came with the evidence does not parse", i);
+		}
+		cu_crl_stack_freep(&crls);
+	}
+	for (int i = 0; !ok && extra && i < sk_X509_num(extra); i++) {
+		X509 *x = sk_X509_value(extra, i);
+		enum vek_stage stage;
+
+		if (!(cn_equals(x, "SEV-VCEK") || cn_equals(x, "SEV-VLEK")) ||
+		    cn_equals(x, "SEV-VLEK") != want_vlek ||
+		    vek_parse(x, want_vlek, &extra_vek) < 0)
+			continue;
+		cu_error_clear(&cur);
+		if (try_vek(v, st, buf, &r, &extra_vek, opts->at, &stage, &cur) == 0) {
+			ok = &extra_vek;
+		} else if (!any || stage > best_stage) {
+			best = cur;
+			best_stage = stage;
+		}
+		any = true;
+	}
 	if (!ok) {
+		cu_x509_stack_freep(&extra);
 		if (any) {
 			if (err)
 				*err = best;
@@ -968,13 +1002,19 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		               "its %s; pass it with --collateral)",
 		               want_vlek ? "VLEK" : "VCEK", want_vlek ? "VLEK" : "VCEK");
 	}
-	if ((k = check_binding(&r, opts, err)) < 0)
+	if ((k = check_binding(&r, opts, err)) < 0) {
+		cu_x509_stack_freep(&extra);
 		return k;
+	}
 
-	if (cu_snp_report_claims(&r, ok->chain_product, &claims) < 0)
+	if (cu_snp_report_claims(&r, ok->chain_product, &claims) < 0) {
+		cu_x509_stack_freep(&extra);
 		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+	}
 	snp = json_object_get(claims, "snp");
-	if (vek_claims(snp, ok) < 0 || set(claims, "verified", json_true()) < 0) {
+	k = vek_claims(snp, ok) < 0 || set(claims, "verified", json_true()) < 0;
+	cu_x509_stack_freep(&extra);
+	if (k) {
 		json_decref(claims);
 		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
 	}

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Synthetic AMD SEV-SNP PKI and reports for the tests (see snp-builder.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -11,17 +18,46 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#ifndef SB_STANDALONE
 #include "test-util.h"
+#endif
+#include "../../src/base/encoding.h"
+#include "../../src/crypto/x509.h"
 #include "snp-builder.h"
 
 #define AMD_OID "1.3.6.1.4.1.3704.1."
+
+/* ------------------------------------------------------------- failures */
+
+/*
+ * The one way out on an unexpected error: under cmocka, fail the running test
+ * (fail_msg longjmps out of it); in a standalone build (-DSB_STANDALONE, the
+ * custos-snp-sim tool), print one line and exit(1).
+ */
+void sb_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+#ifdef SB_STANDALONE
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
+	exit(1);
+#else
+	fail_msg("%s", msg);
+	abort(); /* not reached: fail_msg does not return */
+#endif
+}
 
 static void ossl_fail(const char *what)
 {
 	char buf[256] = "";
 
 	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-	fail_msg("snp-builder: %s failed: %s", what, buf);
+	sb_fail("snp-builder: %s failed: %s", what, buf);
 }
 
 #define OK(expr)                                                                                   \
@@ -79,7 +115,26 @@ static EVP_MD_CTX *pss_ctx(EVP_PKEY *key)
 
 /* ---------------------------------------------------------- certificates */
 
-static long next_serial = 0x1000;
+/*
+ * Serial numbers count up from 0x1000 in the tests. The tool's are random
+ * (63 bits, as a CA's should be), so that PKIs made by different runs, which
+ * share their subject names, never share an issuer name and serial number.
+ */
+static void set_serial(X509 *x)
+{
+#ifdef SB_STANDALONE
+	BIGNUM *bn = BN_new();
+
+	OK(bn);
+	OK(BN_rand(bn, 63, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) == 1);
+	OK(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+	BN_free(bn);
+#else
+	static long next_serial = 0x1000;
+
+	OK(ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++) == 1);
+#endif
+}
 
 static void add_ext_nid(X509 *x, X509 *issuer, int nid, const char *value)
 {
@@ -131,7 +186,8 @@ static void add_ext_ia5(X509 *x, const char *oid, const char *s)
 	size_t n = strlen(s);
 	uint8_t der[130];
 
-	assert_true(n < 128);
+	if (n >= 128)
+		sb_fail("snp-builder: extension string too long: %s", s);
 	der[0] = 0x16;
 	der[1] = (uint8_t)n;
 	memcpy(der + 2, s, n);
@@ -152,7 +208,7 @@ X509 *sb_cert_new(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_
 
 	OK(x && name);
 	OK(X509_set_version(x, X509_VERSION_3) == 1);
-	OK(ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++) == 1);
+	set_serial(x);
 	OK(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Custos Test",
 	                              -1, -1, 0) == 1);
 	OK(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
@@ -231,7 +287,7 @@ static X509 *vek_build(enum cu_snp_product p, bool is_vlek, const struct sb_vek_
 
 	OK(x && name);
 	OK(X509_set_version(x, X509_VERSION_3) == 1);
-	OK(ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++) == 1);
+	set_serial(x);
 	OK(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Custos Test",
 	                              -1, -1, 0) == 1);
 	OK(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1,
@@ -366,7 +422,8 @@ static uint8_t *der_copy(unsigned char *der, int n, size_t *ret_size)
 
 	OK(n > 0);
 	out = malloc((size_t)n);
-	assert_non_null(out);
+	if (!out)
+		sb_fail("snp-builder: out of memory");
 	memcpy(out, der, (size_t)n);
 	OPENSSL_free(der);
 	*ret_size = (size_t)n;
@@ -393,7 +450,8 @@ char *sb_cert_pem(X509 *x, size_t *ret_size)
 	n = BIO_get_mem_data(bio, &data);
 	OK(n > 0);
 	out = malloc((size_t)n + 1);
-	assert_non_null(out);
+	if (!out)
+		sb_fail("snp-builder: out of memory");
 	memcpy(out, data, (size_t)n);
 	out[n] = '\0';
 	BIO_free(bio);
@@ -458,7 +516,7 @@ void sb_add_cert(cu_verifier *v, X509 *x)
 
 	free(der);
 	if (r != 1)
-		fail_msg("add_collateral_mem: %d %s", r, err.message);
+		sb_fail("add_collateral_mem: %d %s", r, err.message);
 }
 
 void sb_add_crl(cu_verifier *v, X509_CRL *crl)
@@ -470,7 +528,7 @@ void sb_add_crl(cu_verifier *v, X509_CRL *crl)
 
 	free(der);
 	if (r != 1)
-		fail_msg("add_collateral_mem (CRL): %d %s", r, err.message);
+		sb_fail("add_collateral_mem (CRL): %d %s", r, err.message);
 }
 
 void sb_pki_add_root(const struct sb_pki *pki, cu_verifier *v)
@@ -482,15 +540,17 @@ void sb_pki_add_root(const struct sb_pki *pki, cu_verifier *v)
 
 	free(der);
 	if (r != 0)
-		fail_msg("add_test_root_INSECURE: %d %s", r, err.message);
+		sb_fail("add_test_root_INSECURE: %d %s", r, err.message);
 }
 
 void sb_pki_add_collateral(const struct sb_pki *pki, cu_verifier *v)
 {
-	sb_add_cert(v, pki->ask);
-	sb_add_cert(v, pki->asvk);
-	sb_add_cert(v, pki->vcek);
-	sb_add_cert(v, pki->vlek);
+	X509 *all[] = { pki->ask, pki->asvk, pki->vcek, pki->vlek };
+
+	/* A loaded PKI (sb_pki_load) has no ASVK and VLEK. */
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i])
+			sb_add_cert(v, all[i]);
 }
 
 cu_verifier *sb_verifier_new(const struct sb_pki *pki)
@@ -499,7 +559,7 @@ cu_verifier *sb_verifier_new(const struct sb_pki *pki)
 	cu_verifier *v = NULL;
 
 	if (cu_verifier_new(&v, &err) != 0)
-		fail_msg("cu_verifier_new: %s", err.message);
+		sb_fail("cu_verifier_new: %s", err.message);
 	sb_pki_add_root(pki, v);
 	sb_pki_add_collateral(pki, v);
 	return v;
@@ -663,4 +723,330 @@ void sb_report_build(const struct cu_snp_report *r, EVP_PKEY *key, uint8_t out[C
 {
 	sb_report_serialize(r, out);
 	sb_report_sign(out, key);
+}
+
+/* ------------------------------------------------------- saving, loading */
+
+static const char *const pki_files[] = {
+	"ark.pem", "ask.pem", "vcek.pem", "ark.key", "ask.key", "vcek.key", "pki.json",
+};
+
+static void set_err(char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t err_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_size, fmt, ap);
+	va_end(ap);
+}
+
+static void path_join(char *buf, size_t size, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", dir, name) >= size)
+		sb_fail("snp-builder: path too long: %s/%s", dir, name);
+}
+
+/* A malloc'd NUL-terminated copy of a memory BIO's contents; frees the BIO. */
+static char *bio_text(BIO *bio, size_t *ret_size)
+{
+	char *data, *out;
+	long n = BIO_get_mem_data(bio, &data);
+
+	OK(n > 0);
+	out = malloc((size_t)n + 1);
+	if (!out)
+		sb_fail("snp-builder: out of memory");
+	memcpy(out, data, (size_t)n);
+	out[n] = '\0';
+	BIO_free(bio);
+	*ret_size = (size_t)n;
+	return out;
+}
+
+/* Unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"). */
+static char *key_pem(EVP_PKEY *k, size_t *ret_size)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+
+	OK(bio);
+	OK(PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) == 1);
+	return bio_text(bio, ret_size);
+}
+
+/* The description saved as pki.json; compared with pki.json on loading. */
+static json_t *pki_json(const struct sb_pki *pki)
+{
+	char hwid[2 * sizeof(pki->hwid) + 1], product[16];
+	json_t *tcb, *j;
+	size_t i;
+
+	cu_hex_encode(pki->hwid, pki->hwid_size, hwid);
+	for (i = 0; product_str(pki->product)[i] && i < sizeof(product) - 1; i++)
+		product[i] = (char)tolower((unsigned char)product_str(pki->product)[i]);
+	product[i] = '\0';
+	tcb = json_pack("{s:i, s:i, s:i, s:i}", "bootloader", pki->tcb.bootloader, "tee",
+	                pki->tcb.tee, "snp", pki->tcb.snp, "microcode", pki->tcb.microcode);
+	if (!tcb || (pki->product == CU_SNP_PRODUCT_TURIN &&
+	             json_object_set_new(tcb, "fmc", json_integer(pki->tcb.fmc)) < 0))
+		sb_fail("snp-builder: out of memory");
+	j = json_pack("{s:s, s:s, s:{s:o, s:s}}", "warning",
+	              "TEST PKI, INSECURE: a synthetic AMD SEV-SNP ARK/ASK/VCEK chain whose "
+	              "private keys lie beside it. Trust ark.pem in tests and demos only "
+	              "(custos verify --insecure-test-root).",
+	              "product", product, "vcek", "tcb", tcb, "hwid", hwid);
+	if (!j)
+		sb_fail("snp-builder: out of memory");
+	return j;
+}
+
+/* Create dir/name (which must not exist) with exactly `mode`, holding data. */
+static int write_new(const char *dir, const char *name, mode_t mode, const char *data, size_t size,
+                     char *err, size_t err_size)
+{
+	char path[4096];
+	int fd;
+
+	path_join(path, sizeof(path), dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 || fchmod(fd, mode) < 0)
+		goto fail;
+	while (size > 0) {
+		ssize_t n = write(fd, data, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		data += n;
+		size -= (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	set_err(err, err_size, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int sb_pki_save(const struct sb_pki *pki, const char *dir, char *err, size_t err_size)
+{
+	X509 *certs[] = { pki->ark, pki->ask, pki->vcek };
+	EVP_PKEY *keys[] = { pki->ark_key, pki->ask_key, pki->vcek_key };
+	char path[4096];
+	json_t *j;
+	int r = 0;
+
+	if (mkdir(dir, 0755) < 0) {
+		set_err(err, err_size, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < 3 && r == 0; i++) {
+		size_t n;
+		char *pem = sb_cert_pem(certs[i], &n);
+
+		r = write_new(dir, pki_files[i], 0644, pem, n, err, err_size);
+		free(pem);
+		if (r == 0) {
+			pem = key_pem(keys[i], &n);
+			r = write_new(dir, pki_files[3 + i], 0600, pem, n, err, err_size);
+			OPENSSL_cleanse(pem, n);
+			free(pem);
+		}
+	}
+	if (r == 0) {
+		char *text;
+
+		j = pki_json(pki);
+		text = json_dumps(j, JSON_INDENT(2));
+		json_decref(j);
+		if (!text)
+			sb_fail("snp-builder: out of memory");
+		r = write_new(dir, "pki.json", 0644, text, strlen(text), err, err_size);
+		free(text);
+	}
+	if (r < 0) {
+		/* The directory is ours (just made): leave nothing half-written behind. */
+		for (size_t i = 0; i < sizeof(pki_files) / sizeof(pki_files[0]); i++) {
+			path_join(path, sizeof(path), dir, pki_files[i]);
+			unlink(path);
+		}
+		rmdir(dir);
+	}
+	return r;
+}
+
+/* One PEM certificate or private key from dir/name. */
+static int read_pem(const char *dir, const char *name, X509 **ret_cert, EVP_PKEY **ret_key,
+                    char *err, size_t err_size)
+{
+	char path[4096];
+	FILE *f;
+
+	path_join(path, sizeof(path), dir, name);
+	f = fopen(path, "re");
+	if (!f) {
+		set_err(err, err_size, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (ret_cert)
+		*ret_cert = PEM_read_X509(f, NULL, NULL, NULL);
+	else
+		*ret_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	ERR_clear_error();
+	if (ret_cert ? !*ret_cert : !*ret_key) {
+		set_err(err, err_size, "%s is not a PEM %s", path,
+		        ret_cert ? "certificate" : "private key");
+		return -1;
+	}
+	return 0;
+}
+
+/* A VCEK extension that is a DER INTEGER 0..255 (57230 Table 8). */
+static int ext_u8(X509 *x, const char *oid, uint8_t *ret)
+{
+	const ASN1_OCTET_STRING *os = cu_x509_get0_ext(x, oid);
+	const unsigned char *p, *end;
+	ASN1_INTEGER *i;
+	long v;
+
+	if (!os)
+		return -1;
+	p = ASN1_STRING_get0_data(os);
+	end = p + ASN1_STRING_length(os);
+	i = d2i_ASN1_INTEGER(NULL, &p, end - p);
+	v = i && p == end ? ASN1_INTEGER_get(i) : -1;
+	ASN1_INTEGER_free(i);
+	ERR_clear_error();
+	if (v < 0 || v > 255)
+		return -1;
+	*ret = (uint8_t)v;
+	return 0;
+}
+
+/* The VCEK's TCB, hwID and product name, as vek_build wrote them. */
+static int vcek_parse(struct sb_pki *pki)
+{
+	bool turin = pki->product == CU_SNP_PRODUCT_TURIN;
+	const ASN1_OCTET_STRING *os;
+	const unsigned char *p;
+	ASN1_IA5STRING *name;
+	size_t n, plen = strlen(product_str(pki->product));
+	bool name_ok;
+
+	if (ext_u8(pki->vcek, AMD_OID "3.1", &pki->tcb.bootloader) < 0 ||
+	    ext_u8(pki->vcek, AMD_OID "3.2", &pki->tcb.tee) < 0 ||
+	    ext_u8(pki->vcek, AMD_OID "3.3", &pki->tcb.snp) < 0 ||
+	    ext_u8(pki->vcek, AMD_OID "3.8", &pki->tcb.microcode) < 0 ||
+	    (turin && ext_u8(pki->vcek, AMD_OID "3.9", &pki->tcb.fmc) < 0))
+		return -1;
+
+	/* productName "<Product>-<stepping>" */
+	os = cu_x509_get0_ext(pki->vcek, AMD_OID "2");
+	if (!os)
+		return -1;
+	p = ASN1_STRING_get0_data(os);
+	name = d2i_ASN1_IA5STRING(NULL, &p, ASN1_STRING_length(os));
+	name_ok = name && (size_t)ASN1_STRING_length(name) >= plen &&
+	          strncmp((const char *)ASN1_STRING_get0_data(name), product_str(pki->product),
+	                  plen) == 0;
+	ASN1_IA5STRING_free(name);
+	ERR_clear_error();
+	if (!name_ok)
+		return -1;
+
+	/* hwID: raw bytes, or (newer KDS) wrapped in a DER OCTET STRING */
+	os = cu_x509_get0_ext(pki->vcek, AMD_OID "4");
+	if (!os)
+		return -1;
+	p = ASN1_STRING_get0_data(os);
+	n = (size_t)ASN1_STRING_length(os);
+	if (n >= 2 && p[0] == 0x04 && p[1] == n - 2 && (n - 2 == 8 || n - 2 == 64)) {
+		p += 2;
+		n -= 2;
+	}
+	if (n == 0 || n > sizeof(pki->hwid))
+		return -1;
+	memset(pki->hwid, 0, sizeof(pki->hwid));
+	memcpy(pki->hwid, p, n);
+	pki->hwid_size = n;
+	return 0;
+}
+
+int sb_pki_load(struct sb_pki *pki, const char *dir, char *err, size_t err_size)
+{
+	static const enum cu_snp_product products[] = { CU_SNP_PRODUCT_MILAN, CU_SNP_PRODUCT_GENOA,
+		                                        CU_SNP_PRODUCT_TURIN };
+	X509 **certs[] = { &pki->ark, &pki->ask, &pki->vcek };
+	EVP_PKEY **keys[] = { &pki->ark_key, &pki->ask_key, &pki->vcek_key };
+	char path[4096];
+	json_error_t jerr;
+	json_t *j, *want = NULL;
+	const char *product;
+
+	memset(pki, 0, sizeof(*pki));
+	path_join(path, sizeof(path), dir, "pki.json");
+	j = json_load_file(path, 0, &jerr);
+	if (!j) {
+		set_err(err, err_size, "%s: %s", path, jerr.text);
+		return -1;
+	}
+	product = json_string_value(json_object_get(j, "product"));
+	for (size_t i = 0; product && i < sizeof(products) / sizeof(products[0]); i++)
+		if (strcasecmp(product, product_str(products[i])) == 0)
+			pki->product = products[i];
+	if (pki->product == CU_SNP_PRODUCT_UNKNOWN) {
+		set_err(err, err_size, "%s: \"product\" is not milan, genoa or turin", path);
+		goto fail;
+	}
+
+	for (size_t i = 0; i < 3; i++)
+		if (read_pem(dir, pki_files[i], certs[i], NULL, err, err_size) < 0 ||
+		    read_pem(dir, pki_files[3 + i], NULL, keys[i], err, err_size) < 0)
+			goto fail;
+	for (size_t i = 0; i < 3; i++)
+		if (X509_check_private_key(*certs[i], *keys[i]) != 1) {
+			ERR_clear_error();
+			set_err(err, err_size, "%s/%s is not the key of %s/%s", dir,
+			        pki_files[3 + i], dir, pki_files[i]);
+			goto fail;
+		}
+	/* ARK self-signed, ASK signed by the ARK, VCEK by the ASK */
+	for (size_t i = 0; i < 3; i++)
+		if (X509_verify(*certs[i], *keys[i == 0 ? 0 : i - 1]) != 1) {
+			ERR_clear_error();
+			set_err(err, err_size, "%s/%s is not signed by %s/%s", dir, pki_files[i],
+			        dir, pki_files[i == 0 ? 0 : i - 1]);
+			goto fail;
+		}
+	if (vcek_parse(pki) < 0) {
+		set_err(err, err_size,
+		        "%s/vcek.pem: not a %s VCEK (TCB, productName or hwID extension missing "
+		        "or malformed)",
+		        dir, product_str(pki->product));
+		goto fail;
+	}
+	/* pki.json describes the VCEK; it must not contradict it. */
+	want = pki_json(pki);
+	if (json_object_get(j, "vcek") &&
+	    !json_equal(json_object_get(j, "vcek"), json_object_get(want, "vcek"))) {
+		set_err(err, err_size, "%s: \"vcek\" (TCB, hwid) disagrees with %s/vcek.pem", path,
+		        dir);
+		goto fail;
+	}
+	json_decref(want);
+	json_decref(j);
+	return 0;
+fail:
+	json_decref(want);
+	json_decref(j);
+	sb_pki_done(pki);
+	return -1;
 }

@@ -2,8 +2,11 @@
 /*
  * Test helper: a synthetic AMD SEV-SNP PKI (ARK -> ASK -> VCEK,
  * ARK -> ASVK -> VLEK) and synthetic ATTESTATION_REPORTs signed by it, built
- * with the OpenSSL 3 API. Every function fails the running cmocka test on an
- * unexpected OpenSSL error, so callers need not check results.
+ * with the OpenSSL 3 API. Every function calls sb_fail on an unexpected
+ * OpenSSL error, so callers need not check results: in the unit tests that
+ * fails the running cmocka test; compiled with -DSB_STANDALONE (the
+ * custos-snp-sim tool, which does not link cmocka) it prints the error and
+ * exits with status 1.
  *
  * Layouts follow SEV-SNP Firmware ABI 56860 (Table 23 ATTESTATION_REPORT,
  * Table 3 TCB_VERSION, Table 139 signature) and the VCEK specification 57230
@@ -81,9 +84,39 @@ struct sb_pki {
 	size_t hwid_size;
 };
 
+/*
+ * The single failure path (printf-style message): fail the running cmocka
+ * test, or with -DSB_STANDALONE print "<program>: <message>" and exit(1).
+ * Does not return.
+ */
+void sb_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 /* Build a PKI; opts may be NULL. Free with sb_pki_done. */
 void sb_pki_init(struct sb_pki *pki, const struct sb_pki_opts *opts);
 void sb_pki_done(struct sb_pki *pki);
+
+/*
+ * Save the ARK, ASK and VCEK to a NEW directory `dir` (created 0755; an
+ * existing one is an error), so that other processes can sign with them:
+ *
+ *   ark.pem ask.pem vcek.pem   certificates (PEM)
+ *   ark.key ask.key vcek.key   private keys (unencrypted PKCS#8 PEM, mode 0600)
+ *   pki.json                   {"warning", "product", "vcek": {"tcb", "hwid"}}
+ *
+ * The ASVK and VLEK are not saved. Returns 0, or -1 with a message in err and
+ * nothing left behind. OpenSSL failures go to sb_fail.
+ */
+int sb_pki_save(const struct sb_pki *pki, const char *dir, char *err, size_t err_size);
+
+/*
+ * Load what sb_pki_save wrote: the product from pki.json; the TCB and hwID
+ * from the VCEK's extensions (pki.json's "vcek", when present, must agree).
+ * Each key must match its certificate and the chain ARK -> ASK -> VCEK must
+ * verify. asvk/vlek and their keys stay NULL (no VLEK reports or sb_vek_new
+ * with a VLEK from a loaded PKI). Returns 0, or -1 with a message in err and
+ * *pki zeroed. Free with sb_pki_done.
+ */
+int sb_pki_load(struct sb_pki *pki, const char *dir, char *err, size_t err_size);
 
 /* Default TCB of a product's test VCEK (microcode >= 128 to exercise DER). */
 struct sb_tcb sb_default_tcb(enum cu_snp_product p);
@@ -128,7 +161,7 @@ void sb_add_crl(cu_verifier *v, X509_CRL *crl);
 /* Trust the PKI's ARK through cu_verifier_add_test_root_INSECURE. */
 void sb_pki_add_root(const struct sb_pki *pki, cu_verifier *v);
 
-/* Add the ASK, ASVK, VCEK and VLEK as collateral. */
+/* Add the ASK, ASVK, VCEK and VLEK (those present) as collateral. */
 void sb_pki_add_collateral(const struct sb_pki *pki, cu_verifier *v);
 
 /* A new verifier with the PKI's ARK as test root and its collateral. */
