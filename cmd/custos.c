@@ -36,6 +36,7 @@ static void usage(FILE *f)
 	    "  token ...      signing keys, JWKS, and verification of attestation results\n"
 	    "                 ('%s token help')\n"
 	    "  audit ...      verify or export custosd's hash-chained audit log\n"
+	    "  admin token    mint an admin token for custosd's admin API\n"
 	    "  version        print the version\n"
 	    "  help           show this help\n"
 	    "\n"
@@ -436,6 +437,8 @@ int main(int argc, char **argv)
 		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "admin") == 0)
+		return cmd_admin(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("custos %s\n", CUSTOS_VERSION);
 		return 0;

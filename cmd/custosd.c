@@ -11,6 +11,7 @@
 #include <custos/custos.h>
 
 #include "../src/base/error.h"
+#include "../src/server/admin.h"
 #include "../src/server/service.h"
 
 static const char *prog = "custosd";
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 	    "                           INSECURE, for tests and demos only: trust FILE as an\n"
 	    "                           extra root for evidence (e.g. a simulated SEV-SNP\n"
 	    "                           platform); logged, and marked in every result\n"
+	    "  --list-routes            print every route (admin routes with the roles they "
+	    "allow)\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "Endpoints: /healthz, /readyz, /metrics, /.well-known/jwks.json,\n"
@@ -65,6 +68,7 @@ enum {
 	OPT_TEST_ROOT,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_LIST_ROUTES,
 };
 
 static const struct option options[] = {
@@ -75,6 +79,7 @@ static const struct option options[] = {
 	{ "insecure-test-root", required_argument, NULL, OPT_TEST_ROOT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "list-routes", no_argument, NULL, OPT_LIST_ROUTES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -121,6 +126,12 @@ static int serve(int argc, char **argv)
 			return 0;
 		case OPT_VERSION:
 			printf("custosd %s\n", CUSTOS_VERSION);
+			return 0;
+		case OPT_LIST_ROUTES:
+			for (size_t i = 0; i < cu_n_routes; i++)
+				printf("%s %s%s\n", cu_routes[i].method ? cu_routes[i].method : "*",
+				       cu_routes[i].path, cu_routes[i].prefix ? "..." : "");
+			cu_admin_list_routes(stdout);
 			return 0;
 		default:
 			return usage_error("invalid option");

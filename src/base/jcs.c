@@ -39,8 +39,8 @@ struct jcs {
 	char *buf;
 	size_t len, cap; /* cap > len always once buf is allocated: room for the final NUL */
 	struct cu_error *err;
-	unsigned
-	    depth; /* arrays and objects entered; path[0..depth-1] leads to the current value */
+	/* Arrays and objects around the current value; path[0..depth-1] leads to it. */
+	unsigned depth;
 	struct jcs_step path[CU_LIMIT_JSON_DEPTH];
 	char where[128];
 };
@@ -283,12 +283,12 @@ static bool reads_back(const char *digits, int k, int e, double d)
  * number k (1..17, no trailing zero) and sets *ret_n so that
  * d ~ 0.DIGITS x 10^n.
  *
- * For each length only the nearest digits need trying: another candidate is
- * farther from d on one side than the nearest is on the other. The gaps to
- * the neighbouring doubles are equal on both sides except at a power of two,
- * where the one below is half the one above; no power of two from 2^-1074 to
- * 2^1023 has a shortest form that is not also the nearest (checked against
- * V8's Number.prototype.toString).
+ * For each length only the nearest digits need trying: when they do not read
+ * back, those on the other side of d are farther away and, the gaps to the
+ * neighbouring doubles being equal on both sides, do not either. At a power
+ * of two the gap below is half the gap above; for every power of two from
+ * 2^-1022 to 2^1023 the result was checked against V8's Number.prototype.
+ * toString (as were 2 million other doubles).
  */
 static int shortest_digits(double d, char digits[static 18], int *ret_n)
 {
@@ -377,6 +377,17 @@ int cu_jcs_format_number(double d, char buf[static CU_JCS_NUMBER_MAX], struct cu
 
 static int put_value(struct jcs *c, const json_t *j);
 
+/* A member or element, whose step the caller has set in path[depth]. */
+static int put_child(struct jcs *c, const json_t *j)
+{
+	int r;
+
+	c->depth++;
+	r = put_value(c, j);
+	c->depth--;
+	return r;
+}
+
 static int put_array(struct jcs *c, const json_t *a)
 {
 	int r = put(c, "[", 1);
@@ -384,9 +395,9 @@ static int put_array(struct jcs *c, const json_t *a)
 	for (size_t i = 0; r == 0 && i < json_array_size(a); i++) {
 		if (i > 0)
 			r = put(c, ",", 1);
-		c->path[c->depth - 1] = (struct jcs_step){ .index = i };
+		c->path[c->depth] = (struct jcs_step){ .index = i };
 		if (r == 0)
-			r = put_value(c, json_array_get(a, i));
+			r = put_child(c, json_array_get(a, i));
 	}
 	return r < 0 ? r : put(c, "]", 1);
 }
@@ -414,8 +425,7 @@ static int put_object(struct jcs *c, const json_t *o)
 		m[k].value = json_object_iter_value(it);
 		/* Before sorting: the comparison decodes the names. */
 		if (!utf8_valid(m[k].key, m[k].key_len))
-			return jcs_fail(c, CU_ERR_MALFORMED, "member name %zu is not valid UTF-8",
-			                k);
+			return jcs_fail(c, CU_ERR_MALFORMED, "a member name is not valid UTF-8");
 		k++;
 	}
 	if (k > 1)
@@ -423,8 +433,7 @@ static int put_object(struct jcs *c, const json_t *o)
 
 	r = put(c, "{", 1);
 	for (size_t i = 0; r == 0 && i < k; i++) {
-		c->path[c->depth - 1] =
-		    (struct jcs_step){ .key = m[i].key, .key_len = m[i].key_len };
+		c->path[c->depth] = (struct jcs_step){ .key = m[i].key, .key_len = m[i].key_len };
 		if (i > 0)
 			r = put(c, ",", 1);
 		if (r == 0)
@@ -432,7 +441,7 @@ static int put_object(struct jcs *c, const json_t *o)
 		if (r == 0)
 			r = put(c, ":", 1);
 		if (r == 0)
-			r = put_value(c, m[i].value);
+			r = put_child(c, m[i].value);
 	}
 	return r < 0 ? r : put(c, "}", 1);
 }
@@ -440,19 +449,16 @@ static int put_object(struct jcs *c, const json_t *o)
 static int put_value(struct jcs *c, const json_t *j)
 {
 	char num[CU_JCS_NUMBER_MAX];
-	int r;
 
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
 	case JSON_ARRAY:
+		/* Within the limit, path[] has room for the step to each child. */
 		if (c->depth >= CU_LIMIT_JSON_DEPTH)
 			return jcs_fail(c, CU_ERR_TOO_LARGE,
 			                "arrays and objects nested deeper than %u levels",
 			                CU_LIMIT_JSON_DEPTH);
-		c->depth++;
-		r = json_is_object(j) ? put_object(c, j) : put_array(c, j);
-		c->depth--;
-		return r;
+		return json_is_object(j) ? put_object(c, j) : put_array(c, j);
 	case JSON_STRING:
 		return put_string(c, json_string_value(j), json_string_length(j), "string");
 	case JSON_INTEGER: {

@@ -72,4 +72,7 @@
 #define CU_LIMIT_HTTP_BODY    (1024u * 1024u)
 #define CU_LIMIT_HTTP_HEADERS (32u * 1024u)
 
+/* custosd: one stored secret. */
+#define CU_LIMIT_RESOURCE_SIZE (64u * 1024u)
+
 #endif

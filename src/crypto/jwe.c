@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Resource release as JWE through libjose. libjose puts the ephemeral key of
+ * Resource release as JWE through libjose (RSA-OAEP-256 key wrapping through
+ * OpenSSL, which libjose 11 cannot do on OpenSSL 3). libjose puts the ephemeral key of
  * ECDH-ES in the recipient's unprotected header; KBS clients read it from the
  * protected header, so the key is wrapped first, the epk moved into the
  * protected header, and only then is the content encrypted (the protected
@@ -9,11 +10,16 @@
 #include <string.h>
 
 #include <jose/jose.h>
+#include <jose/openssl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/crypto.h>
 
 #include "../base/encoding.h"
 #include "../base/error.h"
 #include "jwe.h"
+#include "openssl-util.h"
 
 #define STAGE "release"
 
@@ -84,6 +90,44 @@ static json_t *public_jwk(const json_t *k, const char **ret_alg, struct cu_error
 	return NULL;
 }
 
+/*
+ * RSA-OAEP-256 (RFC 7518 section 4.3: OAEP with SHA-256 and MGF1-SHA-256) of
+ * a fresh 256-bit CEK, through OpenSSL: libjose 11 cannot wrap with OAEP on
+ * OpenSSL 3 (only RSA1_5, which is refused here).
+ */
+static int rsa_oaep_wrap(const json_t *jwk, json_t *jwe, json_t **cek, struct cu_error *err)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = jose_openssl_jwk_to_EVP_PKEY(NULL, jwk);
+	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *ctx = NULL;
+	uint8_t key[32], ek[1024];
+	size_t ek_size = sizeof(ek);
+	_cleanup_free_ char *k = NULL, *e = NULL;
+	int ok;
+
+	if (!pk || EVP_PKEY_get_bits(pk) < 2048 || EVP_PKEY_get_size(pk) > (int)sizeof(ek))
+		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
+		               "release: tee-pubkey: not a usable RSA key (2048 to 8192 bits)");
+	ctx = EVP_PKEY_CTX_new(pk, NULL);
+	ok = ctx && RAND_priv_bytes(key, sizeof(key)) == 1 && EVP_PKEY_encrypt_init(ctx) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) == 1 &&
+	     EVP_PKEY_encrypt(ctx, ek, &ek_size, key, sizeof(key)) == 1;
+	if (ok) {
+		k = cu_base64url_encode_alloc(key, sizeof(key));
+		e = cu_base64url_encode_alloc(ek, ek_size);
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!ok || !k || !e)
+		return cu_fail(err, CU_ERR_INTERNAL, STAGE, "release: RSA-OAEP-256 wrap failed");
+	json_decref(*cek);
+	*cek = json_pack("{s:s,s:s}", "kty", "oct", "k", k);
+	OPENSSL_cleanse(k, strlen(k));
+	if (!*cek || json_object_set_new(jwe, "encrypted_key", json_string(e)) < 0)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, "release: out of memory");
+	return 0;
+}
+
 int cu_jwe_encrypt(const json_t *tee_pubkey, const uint8_t *pt, size_t size, json_t **ret,
                    struct cu_error *err)
 {
@@ -98,7 +142,11 @@ int cu_jwe_encrypt(const json_t *tee_pubkey, const uint8_t *pt, size_t size, jso
 	cek = json_object();
 	if (!jwe || !cek)
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, "release: out of memory");
-	if (!jose_jwe_enc_jwk(NULL, jwe, NULL, jwk, cek))
+	if (!strcmp(alg, "RSA-OAEP-256")) {
+		int r = rsa_oaep_wrap(jwk, jwe, &cek, err);
+		if (r < 0)
+			return r;
+	} else if (!jose_jwe_enc_jwk(NULL, jwe, NULL, jwk, cek))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 		               "release: tee-pubkey: cannot wrap a key to it (invalid %s key)",
 		               json_string_value(json_object_get(jwk, "kty")));

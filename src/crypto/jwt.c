@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <jose/jose.h>
+#include <jose/openssl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -32,6 +33,7 @@
 #include "../base/error.h"
 #include "../base/json.h"
 #include "../base/limits.h"
+#include "jwt.h"
 #include "openssl-util.h"
 #include "sig.h"
 
@@ -503,21 +505,21 @@ static int ed25519_sign(const json_t *jwk, const char *input, char **ret_sig)
 	return *ret_sig ? 0 : CU_ERR_NOMEM;
 }
 
-CU_EXPORT int cu_token_sign(const cu_signing_key *k, const json_t *claims, char **ret,
-                            struct cu_error *err)
+/* Sign claims with a private JWK; the header names `kid` when given. */
+static int sign_jwk(const json_t *jwk, const char *kid, const json_t *claims, char **ret,
+                    struct cu_error *err)
 {
-	const json_t *jwk;
-	enum cu_token_alg alg;
+	enum cu_token_alg alg = jwk_alg(jwk);
 	json_auto_t *header = NULL;
 	_cleanup_free_ char *h = NULL, *p = NULL, *input = NULL, *sig = NULL;
 	char *out;
 
-	if (!k || !claims || !ret)
-		return cu_fail(err, CU_ERR_INVALID_ARG, STAGE, STAGE ": invalid argument");
-	jwk = json_array_get(k->keys, 0);
-	alg = jwk_alg(jwk);
-	header = json_pack("{s:s,s:s,s:s}", "alg", cu_token_alg_name(alg), "typ", "JWT", "kid",
-	                   cu_signing_key_kid(k));
+	if (!alg)
+		return cu_fail(err, CU_ERR_UNSUPPORTED, STAGE,
+		               STAGE ": signing key type not accepted");
+	header = json_pack("{s:s,s:s}", "alg", cu_token_alg_name(alg), "typ", "JWT");
+	if (header && kid && json_object_set_new(header, "kid", json_string(kid)) < 0)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	if (!header || !(h = b64_json(header)) || !(p = b64_json(claims)) ||
 	    asprintf(&input, "%s.%s", h, p) < 0) {
 		input = NULL;
@@ -547,6 +549,71 @@ CU_EXPORT int cu_token_sign(const cu_signing_key *k, const json_t *claims, char 
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	*ret = out;
 	return 0;
+}
+
+CU_EXPORT int cu_token_sign(const cu_signing_key *k, const json_t *claims, char **ret,
+                            struct cu_error *err)
+{
+	if (!k || !claims || !ret)
+		return cu_fail(err, CU_ERR_INVALID_ARG, STAGE, STAGE ": invalid argument");
+	return sign_jwk(json_array_get(k->keys, 0), cu_signing_key_kid(k), claims, ret, err);
+}
+
+json_t *cu_jwk_from_pkey(EVP_PKEY *pk, bool private)
+{
+	json_t *jwk = NULL;
+
+	if (EVP_PKEY_is_a(pk, "ED25519")) {
+		uint8_t raw[32];
+		size_t n = sizeof(raw);
+		_cleanup_free_ char *x = NULL, *d = NULL;
+
+		if (EVP_PKEY_get_raw_public_key(pk, raw, &n) != 1 || n != 32 ||
+		    !(x = cu_base64url_encode_alloc(raw, n)))
+			return NULL;
+		if (private) {
+			n = sizeof(raw);
+			if (EVP_PKEY_get_raw_private_key(pk, raw, &n) != 1 ||
+			    !(d = cu_base64url_encode_alloc(raw, n))) {
+				OPENSSL_cleanse(raw, sizeof(raw));
+				return NULL;
+			}
+			OPENSSL_cleanse(raw, sizeof(raw));
+		}
+		jwk = json_pack("{s:s,s:s,s:s}", "kty", "OKP", "crv", "Ed25519", "x", x);
+		if (jwk && d && json_object_set_new(jwk, "d", json_string(d)) < 0) {
+			json_decref(jwk);
+			jwk = NULL;
+		}
+		if (d)
+			OPENSSL_cleanse(d, strlen(d));
+	} else if (EVP_PKEY_is_a(pk, "EC")) {
+		jwk = jose_openssl_jwk_from_EVP_PKEY(NULL, pk);
+		if (jwk && !private) {
+			jwk_wipe(jwk);
+			json_object_del(jwk, "d");
+		}
+	}
+	if (jwk && !jwk_alg(jwk)) {
+		jwk_wipe(jwk);
+		json_decref(jwk);
+		return NULL;
+	}
+	return jwk;
+}
+
+int cu_token_sign_pkey(EVP_PKEY *pk, const json_t *claims, char **ret, struct cu_error *err)
+{
+	json_t *jwk = cu_jwk_from_pkey(pk, true);
+	int r;
+
+	if (!jwk)
+		return cu_fail(err, CU_ERR_UNSUPPORTED, STAGE,
+		               STAGE ": the key is not Ed25519, P-256 or P-384");
+	r = sign_jwk(jwk, NULL, claims, ret, err);
+	jwk_wipe(jwk);
+	json_decref(jwk);
+	return r;
 }
 
 /* ---- Verification ------------------------------------------------------------------ */

@@ -965,7 +965,7 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		if (!extra && !(extra = sk_X509_new_null()))
 			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 		if (cu_x509_parse_any(opts->extra_collateral[i], opts->extra_collateral_sizes[i],
-		                      &extra, &crls, NULL) < 0) {
+		                      &extra, &crls, NULL) <= 0) {
 			cu_x509_stack_freep(&extra);
 			return cu_fail(
 			    err, CU_ERR_MALFORMED, "collateral",

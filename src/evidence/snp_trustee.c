@@ -37,8 +37,8 @@ static void put_u64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int get_uint(const json_t *o, const char *key, uint64_t max, bool optional, uint64_t *ret,
-                    struct cu_error *err)
+static int get_uint(const json_t *o, const char *where, const char *key, uint64_t max,
+                    bool optional, uint64_t *ret, struct cu_error *err)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -49,26 +49,26 @@ static int get_uint(const json_t *o, const char *key, uint64_t max, bool optiona
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) > max)
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
-		               "snp: attestation_report.%s: expected an integer from 0 to %llu",
-		               key, (unsigned long long)max);
+		               "snp: %s.%s: expected an integer from 0 to %llu", where, key,
+		               (unsigned long long)max);
 	*ret = (uint64_t)json_integer_value(v);
 	return 0;
 }
 
 /* A byte array serialised as a JSON array of n integers 0-255. */
-static int get_bytes(const json_t *o, const char *key, uint8_t *out, size_t n, struct cu_error *err)
+static int get_bytes(const json_t *o, const char *where, const char *key, uint8_t *out, size_t n,
+                     struct cu_error *err)
 {
 	const json_t *v = json_object_get(o, key), *e;
 	size_t i;
 
 	if (!json_is_array(v) || json_array_size(v) != n)
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
-		               "snp: attestation_report.%s: expected an array of %zu bytes", key,
-		               n);
+		               "snp: %s.%s: expected an array of %zu bytes", where, key, n);
 	json_array_foreach (v, i, e) {
 		if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 255)
 			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
-			               "snp: attestation_report.%s[%zu]: expected a byte", key, i);
+			               "snp: %s.%s[%zu]: expected a byte", where, key, i);
 		out[i] = (uint8_t)json_integer_value(e);
 	}
 	return 0;
@@ -85,17 +85,15 @@ static int get_tcb(const json_t *o, const char *key, bool turin, uint8_t out[8],
 	if (!json_is_object(t))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 		               "snp: attestation_report.%s: expected a TCB version object", key);
-	if ((r = get_uint(t, "bootloader", 255, false, &bl, err)) < 0 ||
-	    (r = get_uint(t, "tee", 255, false, &tee, err)) < 0 ||
-	    (r = get_uint(t, "snp", 255, false, &snp, err)) < 0 ||
-	    (r = get_uint(t, "microcode", 255, false, &ucode, err)) < 0 ||
-	    (r = get_uint(t, "fmc", 255, true, &fmc, err)) < 0) {
-		char where[48];
+	char where[64];
 
-		snprintf(where, sizeof(where), "%s.", key);
-		cu_error_prefix(err, where);
+	snprintf(where, sizeof(where), "attestation_report.%s", key);
+	if ((r = get_uint(t, where, "bootloader", 255, false, &bl, err)) < 0 ||
+	    (r = get_uint(t, where, "tee", 255, false, &tee, err)) < 0 ||
+	    (r = get_uint(t, where, "snp", 255, false, &snp, err)) < 0 ||
+	    (r = get_uint(t, where, "microcode", 255, false, &ucode, err)) < 0 ||
+	    (r = get_uint(t, where, "fmc", 255, true, &fmc, err)) < 0)
 		return r;
-	}
 	memset(out, 0, 8);
 	if (turin) {
 		out[0] = (uint8_t)fmc;
@@ -120,19 +118,31 @@ static int get_version(const json_t *o, const char *key, uint8_t out[3], struct 
 	int r;
 
 	if (json_is_object(v)) {
-		if ((r = get_uint(v, "major", 255, false, &major, err)) < 0 ||
-		    (r = get_uint(v, "minor", 255, false, &minor, err)) < 0 ||
-		    (r = get_uint(v, "build", 255, false, &build, err)) < 0)
+		char where[64];
+
+		snprintf(where, sizeof(where), "attestation_report.%s", key);
+		if ((r = get_uint(v, where, "major", 255, false, &major, err)) < 0 ||
+		    (r = get_uint(v, where, "minor", 255, false, &minor, err)) < 0 ||
+		    (r = get_uint(v, where, "build", 255, false, &build, err)) < 0)
 			return r;
+	} else if (v) {
+		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
+		               "snp: attestation_report.%s: expected {\"major\", \"minor\", "
+		               "\"build\"}",
+		               key);
 	} else {
+		/* sev 1.x: <key>_major, <key>_minor, <key>_build */
 		snprintf(k, sizeof(k), "%s_major", key);
-		if ((r = get_uint(o, k, 255, false, &major, err)) < 0)
+		if (!json_object_get(o, k))
+			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
+			               "snp: attestation_report.%s.major: missing", key);
+		if ((r = get_uint(o, "attestation_report", k, 255, false, &major, err)) < 0)
 			return r;
 		snprintf(k, sizeof(k), "%s_minor", key);
-		if ((r = get_uint(o, k, 255, false, &minor, err)) < 0)
+		if ((r = get_uint(o, "attestation_report", k, 255, false, &minor, err)) < 0)
 			return r;
 		snprintf(k, sizeof(k), "%s_build", key);
-		if ((r = get_uint(o, k, 255, false, &build, err)) < 0)
+		if ((r = get_uint(o, "attestation_report", k, 255, false, &build, err)) < 0)
 			return r;
 	}
 	out[0] = (uint8_t)build;
@@ -154,29 +164,36 @@ int cu_snp_report_from_json(const json_t *rep, uint8_t out[CU_SNP_REPORT_SIZE],
 	if (!json_is_object(rep))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 		               "snp: attestation_report: expected an object");
-	if ((r = get_uint(rep, "version", UINT32_MAX, false, &version, err)) < 0 ||
-	    (r = get_uint(rep, "guest_svn", UINT32_MAX, false, &svn, err)) < 0 ||
-	    (r = get_uint(rep, "policy", UINT64_MAX >> 1, false, &policy, err)) < 0 ||
-	    (r = get_uint(rep, "vmpl", UINT32_MAX, false, &vmpl, err)) < 0 ||
-	    (r = get_uint(rep, "sig_algo", UINT32_MAX, false, &algo, err)) < 0 ||
-	    (r = get_uint(rep, "plat_info", UINT64_MAX >> 1, false, &plat, err)) < 0)
+	if ((r = get_uint(rep, "attestation_report", "version", UINT32_MAX, false, &version, err)) <
+	        0 ||
+	    (r = get_uint(rep, "attestation_report", "guest_svn", UINT32_MAX, false, &svn, err)) <
+	        0 ||
+	    (r = get_uint(rep, "attestation_report", "policy", UINT64_MAX >> 1, false, &policy,
+	                  err)) < 0 ||
+	    (r = get_uint(rep, "attestation_report", "vmpl", UINT32_MAX, false, &vmpl, err)) < 0 ||
+	    (r = get_uint(rep, "attestation_report", "sig_algo", UINT32_MAX, false, &algo, err)) <
+	        0 ||
+	    (r = get_uint(rep, "attestation_report", "plat_info", UINT64_MAX >> 1, false, &plat,
+	                  err)) < 0)
 		return r;
 	/* sev 5+: key_info; sev 1.x: _author_key_en (the same 32-bit word at 0x048). */
-	if (json_object_get(rep, "key_info"))
-		r = get_uint(rep, "key_info", UINT32_MAX, false, &keyinfo, err);
+	if (json_object_get(rep, "key_info") || !json_object_get(rep, "_author_key_en"))
+		r = get_uint(rep, "attestation_report", "key_info", UINT32_MAX, false, &keyinfo,
+		             err);
 	else
-		r = get_uint(rep, "_author_key_en", UINT32_MAX, false, &keyinfo, err);
+		r = get_uint(rep, "attestation_report", "_author_key_en", UINT32_MAX, false,
+		             &keyinfo, err);
 	if (r < 0)
 		return r;
-	if (version >= 3 && ((r = get_uint(rep, "cpuid_fam_id", 255, true, &fam, err)) < 0 ||
-	                     (r = get_uint(rep, "cpuid_mod_id", 255, true, &mod, err)) < 0 ||
-	                     (r = get_uint(rep, "cpuid_step", 255, true, &step, err)) < 0))
+	if (version >= 3 &&
+	    ((r = get_uint(rep, "attestation_report", "cpuid_fam_id", 255, true, &fam, err)) < 0 ||
+	     (r = get_uint(rep, "attestation_report", "cpuid_mod_id", 255, true, &mod, err)) < 0 ||
+	     (r = get_uint(rep, "attestation_report", "cpuid_step", 255, true, &step, err)) < 0))
 		return r;
-	if (version >= 5 &&
-	    ((r = get_uint(rep, "launch_mit_vector", UINT64_MAX >> 1, true, &launch_mit, err)) <
-	         0 ||
-	     (r = get_uint(rep, "current_mit_vector", UINT64_MAX >> 1, true, &current_mit, err)) <
-	         0))
+	if (version >= 5 && ((r = get_uint(rep, "attestation_report", "launch_mit_vector",
+	                                   UINT64_MAX >> 1, true, &launch_mit, err)) < 0 ||
+	                     (r = get_uint(rep, "attestation_report", "current_mit_vector",
+	                                   UINT64_MAX >> 1, true, &current_mit, err)) < 0))
 		return r;
 	turin = version >= 3 &&
 	        cu_snp_product_from_cpuid((uint8_t)fam, (uint8_t)mod) == CU_SNP_PRODUCT_TURIN;
@@ -185,8 +202,8 @@ int cu_snp_report_from_json(const json_t *rep, uint8_t out[CU_SNP_REPORT_SIZE],
 	put_u32(b + 0x000, version);
 	put_u32(b + 0x004, svn);
 	put_u64(b + 0x008, policy);
-	if ((r = get_bytes(rep, "family_id", b + 0x010, 16, err)) < 0 ||
-	    (r = get_bytes(rep, "image_id", b + 0x020, 16, err)) < 0)
+	if ((r = get_bytes(rep, "attestation_report", "family_id", b + 0x010, 16, err)) < 0 ||
+	    (r = get_bytes(rep, "attestation_report", "image_id", b + 0x020, 16, err)) < 0)
 		return r;
 	put_u32(b + 0x030, vmpl);
 	put_u32(b + 0x034, algo);
@@ -194,13 +211,14 @@ int cu_snp_report_from_json(const json_t *rep, uint8_t out[CU_SNP_REPORT_SIZE],
 		return r;
 	put_u64(b + 0x040, plat);
 	put_u32(b + 0x048, keyinfo);
-	if ((r = get_bytes(rep, "report_data", b + 0x050, 64, err)) < 0 ||
-	    (r = get_bytes(rep, "measurement", b + 0x090, 48, err)) < 0 ||
-	    (r = get_bytes(rep, "host_data", b + 0x0C0, 32, err)) < 0 ||
-	    (r = get_bytes(rep, "id_key_digest", b + 0x0E0, 48, err)) < 0 ||
-	    (r = get_bytes(rep, "author_key_digest", b + 0x110, 48, err)) < 0 ||
-	    (r = get_bytes(rep, "report_id", b + 0x140, 32, err)) < 0 ||
-	    (r = get_bytes(rep, "report_id_ma", b + 0x160, 32, err)) < 0 ||
+	if ((r = get_bytes(rep, "attestation_report", "report_data", b + 0x050, 64, err)) < 0 ||
+	    (r = get_bytes(rep, "attestation_report", "measurement", b + 0x090, 48, err)) < 0 ||
+	    (r = get_bytes(rep, "attestation_report", "host_data", b + 0x0C0, 32, err)) < 0 ||
+	    (r = get_bytes(rep, "attestation_report", "id_key_digest", b + 0x0E0, 48, err)) < 0 ||
+	    (r = get_bytes(rep, "attestation_report", "author_key_digest", b + 0x110, 48, err)) <
+	        0 ||
+	    (r = get_bytes(rep, "attestation_report", "report_id", b + 0x140, 32, err)) < 0 ||
+	    (r = get_bytes(rep, "attestation_report", "report_id_ma", b + 0x160, 32, err)) < 0 ||
 	    (r = get_tcb(rep, "reported_tcb", turin, b + 0x180, err)) < 0)
 		return r;
 	if (version >= 3) {
@@ -208,7 +226,7 @@ int cu_snp_report_from_json(const json_t *rep, uint8_t out[CU_SNP_REPORT_SIZE],
 		b[0x189] = (uint8_t)mod;
 		b[0x18A] = (uint8_t)step;
 	}
-	if ((r = get_bytes(rep, "chip_id", b + 0x1A0, 64, err)) < 0 ||
+	if ((r = get_bytes(rep, "attestation_report", "chip_id", b + 0x1A0, 64, err)) < 0 ||
 	    (r = get_tcb(rep, "committed_tcb", turin, b + 0x1E0, err)) < 0 ||
 	    (r = get_version(rep, "current", b + 0x1E8, err)) < 0 ||
 	    (r = get_version(rep, "committed", b + 0x1EC, err)) < 0 ||
@@ -222,11 +240,9 @@ int cu_snp_report_from_json(const json_t *rep, uint8_t out[CU_SNP_REPORT_SIZE],
 	if (!json_is_object(sig))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 		               "snp: attestation_report.signature: expected {\"r\", \"s\"}");
-	if ((r = get_bytes(sig, "r", b + 0x2A0, 72, err)) < 0 ||
-	    (r = get_bytes(sig, "s", b + 0x2E8, 72, err)) < 0) {
-		cu_error_prefix(err, "signature: ");
+	if ((r = get_bytes(sig, "attestation_report.signature", "r", b + 0x2A0, 72, err)) < 0 ||
+	    (r = get_bytes(sig, "attestation_report.signature", "s", b + 0x2E8, 72, err)) < 0)
 		return r;
-	}
 	memcpy(out, b, sizeof(b));
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "../base/limits.h"
 #include "../base/time.h"
 #include "../crypto/sig.h"
+#include "admin.h"
 #include "kbs.h"
 #include "service.h"
 
@@ -195,6 +196,13 @@ static void h_metrics(void *ctx, struct cu_http_request *req, struct cu_http_res
 			        (unsigned long long)__atomic_load_n(&svc->attestations[t][o],
 			                                            __ATOMIC_RELAXED));
 	}
+	fprintf(f,
+	        "# HELP custos_releases_total Resource release decisions.\n"
+	        "# TYPE custos_releases_total counter\n"
+	        "custos_releases_total{outcome=\"denied\"} %llu\n"
+	        "custos_releases_total{outcome=\"allowed\"} %llu\n",
+	        (unsigned long long)__atomic_load_n(&svc->releases[0], __ATOMIC_RELAXED),
+	        (unsigned long long)__atomic_load_n(&svc->releases[1], __ATOMIC_RELAXED));
 	cu_http_metrics(svc->http, f);
 	fclose(f);
 	cu_http_reply_text(resp, 200, "text/plain; version=0.0.4", buf ? buf : "");
@@ -360,6 +368,9 @@ const struct cu_http_route cu_routes[] = {
 	{ "POST", "/v1/attest", false, "v1_attest", h_v1_attest },
 	{ "POST", "/kbs/v0/auth", false, "kbs_auth", cu_kbs_auth },
 	{ "POST", "/kbs/v0/attest", false, "kbs_attest", cu_kbs_attest },
+	{ "GET", "/kbs/v0/resource/", true, "kbs_resource", cu_kbs_resource },
+	{ "POST", "/v1/release/", true, "v1_release", cu_v1_release },
+	{ NULL, "/v1/admin/", true, "admin", cu_admin_handle },
 };
 
 const size_t cu_n_routes = ELEMENTSOF(cu_routes);

@@ -17,6 +17,7 @@
 #include "../base/error.h"
 #include "../base/fileio.h"
 #include "../base/limits.h"
+#include "../crypto/jwt.h"
 #include "../crypto/openssl-util.h"
 #include "service.h"
 
@@ -52,7 +53,9 @@ void cu_config_free(struct cu_config *c)
 		          &c->refvalues,
 		          &c->insecure_test_root,
 		          &c->database,
-		          &c->log };
+		          &c->log,
+		          &c->kek,
+		          &c->admin_key };
 
 	for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
 		free(*strs[i]);
@@ -175,6 +178,8 @@ int cu_config_set(struct cu_config *c, const char *key, const char *value, struc
 			{ "insecure_test_root", offsetof(struct cu_config, insecure_test_root) },
 			{ "database", offsetof(struct cu_config, database) },
 			{ "log", offsetof(struct cu_config, log) },
+			{ "kek", offsetof(struct cu_config, kek) },
+			{ "admin_key", offsetof(struct cu_config, admin_key) },
 		};
 		for (size_t i = 0; i < ELEMENTSOF(paths); i++)
 			if (!strcmp(key, paths[i].key))
@@ -346,6 +351,9 @@ static const char default_config[] =
     "appraisal_policy = policies/appraisal.json\n"
     "refvalues = refvalues.json\n"
     "database = custosd.db\n"
+    "# Key-encryption key for stored secrets, and the public key that signs admin tokens.\n"
+    "kek = keys/kek.hex\n"
+    "admin_key = keys/admin-pub.pem\n"
     "# Vendor certificates and CRLs (the AMD ARKs are built in); repeatable.\n"
     "collateral = collateral\n";
 
@@ -486,10 +494,27 @@ static char *read_text(const char *path, struct cu_error *err)
 	return (char *)buf;
 }
 
+/* The admin public key (PEM) as a one-key JWKS for cu_token_verify. */
+static int load_admin_key(struct cu_service *svc, const char *path, struct cu_error *err)
+{
+	_cleanup_(BIO_freep) BIO *bio = BIO_new_file(path, "r");
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
+	json_t *jwk;
+
+	if (!bio || !(pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)))
+		return cu_fail(err, CU_ERR_IO, STAGE, "%s: cannot read the admin public key (PEM)",
+		               path);
+	jwk = cu_jwk_from_pkey(pk, false);
+	if (!jwk)
+		return cu_fail(err, CU_ERR_UNSUPPORTED, STAGE,
+		               "%s: the admin key must be Ed25519, P-256 or P-384", path);
+	svc->admin_jwks = json_pack("{s:[o]}", "keys", jwk);
+	return svc->admin_jwks ? 0 : cu_fail(err, CU_ERR_NOMEM, STAGE, "out of memory");
+}
+
 int cu_service_load(struct cu_service *svc, struct cu_error *err)
 {
 	struct cu_config *c = &svc->config;
-	_cleanup_(cu_refvalues_freep) cu_refvalues *rv = NULL;
 	int r;
 
 	if (!c->tls_cert || !c->tls_key || !c->signing_key || !c->appraisal_policy || !c->database)
@@ -525,9 +550,16 @@ int cu_service_load(struct cu_service *svc, struct cu_error *err)
 			return r;
 		svc->insecure = true;
 	}
-	if (c->refvalues && (r = cu_refvalues_load_file(&rv, c->refvalues, err)) < 0)
+	if (c->refvalues && (r = cu_refvalues_load_file(&svc->refvalues, c->refvalues, err)) < 0)
 		return r;
-	if ((r = cu_policy_load_file(&svc->appraisal, c->appraisal_policy, rv, err)) < 0)
+	if ((r = cu_policy_load_file(&svc->appraisal, c->appraisal_policy, svc->refvalues, err)) <
+	    0)
+		return r;
+	if (!c->kek)
+		return cu_fail(err, CU_ERR_INVALID_ARG, STAGE, "configuration incomplete: kek");
+	if ((r = cu_kek_load(c->kek, &svc->kek, err)) < 0)
+		return r;
+	if (c->admin_key && (r = load_admin_key(svc, c->admin_key, err)) < 0)
 		return r;
 	if (cu_policy_get_kind(svc->appraisal) != CU_POLICY_APPRAISAL)
 		return cu_fail(
@@ -578,11 +610,19 @@ void cu_service_stop(struct cu_service *svc)
 	json_decref(svc->jwks);
 	cu_signing_key_free(svc->key);
 	cu_policy_free(svc->appraisal);
+	cu_refvalues_free(svc->refvalues);
+	json_decref(svc->admin_jwks);
+	cu_kek_wipe(&svc->kek);
 	cu_verifier_free(svc->verifier);
 	if (svc->log && svc->log != stderr)
 		fclose(svc->log);
 	cu_config_free(&svc->config);
 	memset(svc, 0, sizeof(*svc));
+}
+
+void cu_service_count_release(struct cu_service *svc, bool allowed)
+{
+	__atomic_fetch_add(&svc->releases[allowed ? 1 : 0], 1, __ATOMIC_RELAXED);
 }
 
 void cu_service_count_attestation(struct cu_service *svc, const char *tee, const char *outcome)

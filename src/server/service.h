@@ -15,6 +15,7 @@
 #include <custos/custos.h>
 
 #include "../store/store.h"
+#include "secrets.h"
 #include "http.h"
 
 struct cu_config {
@@ -33,6 +34,8 @@ struct cu_config {
 	size_t n_collateral;
 	char *insecure_test_root; /* path: INSECURE */
 	char *database;           /* path */
+	char *kek;                /* path: key-encryption key (hex) */
+	char *admin_key;          /* path: admin public key (PEM, Ed25519 or EC) */
 	char *log;                /* path, or NULL for standard error */
 };
 
@@ -54,6 +57,9 @@ struct cu_service {
 	struct cu_config config;
 	cu_verifier *verifier;
 	cu_policy *appraisal;
+	cu_refvalues *refvalues;
+	struct cu_kek kek;
+	json_t *admin_jwks;
 	cu_signing_key *key;
 	json_t *jwks;
 	cu_store *store;
@@ -62,6 +68,8 @@ struct cu_service {
 	bool insecure;
 	/* custos_attestations_total{tee, outcome} */
 	uint64_t attestations[8][CU_ATTEST_OUTCOMES];
+	/* custos_releases_total{outcome}: denied, allowed */
+	uint64_t releases[2];
 };
 
 /* Create a data directory with keys, a TLS certificate, a configuration and a database. */
@@ -71,6 +79,9 @@ int cu_service_init_dir(const char *dir, FILE *out, struct cu_error *err) _must_
 int cu_service_load(struct cu_service *svc, struct cu_error *err) _must_check_;
 int cu_service_start(struct cu_service *svc, struct cu_error *err) _must_check_;
 void cu_service_stop(struct cu_service *svc);
+
+/* Count a release decision for /metrics. */
+void cu_service_count_release(struct cu_service *svc, bool allowed);
 
 /* Count an attestation outcome for /metrics. */
 void cu_service_count_attestation(struct cu_service *svc, const char *tee, const char *outcome);

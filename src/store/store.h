@@ -60,6 +60,41 @@ int cu_store_session_set_token(cu_store *s, const char *id, const char *token,
 /* Delete sessions expired at `now`; returns how many. */
 int cu_store_session_purge(cu_store *s, int64_t now, struct cu_error *err);
 
+/* Tenants: every resource and policy belongs to one. Returns 1 if created, 0 if it existed. */
+int cu_store_tenant_put(cu_store *s, const char *name, int64_t at, struct cu_error *err);
+/* 0 when it exists, CU_ERR_NOT_FOUND when not. */
+int cu_store_tenant_get(cu_store *s, const char *name, struct cu_error *err);
+
+/*
+ * Store a policy document under (tenant, id, revision). Stored policies are
+ * immutable: the same revision again with the same digest is accepted (0),
+ * with another digest refused (CU_ERR_MISMATCH). Returns 1 when stored anew.
+ */
+int cu_store_policy_put(cu_store *s, const char *tenant, const char *id, int64_t revision,
+                        const char *kind, const char *document, const char *digest, int64_t at,
+                        struct cu_error *err);
+/* The highest revision of a policy: its document (malloc'ed). */
+int cu_store_policy_get_latest(cu_store *s, const char *tenant, const char *id, char **ret_document,
+                               int64_t *ret_revision, struct cu_error *err) _must_check_;
+
+struct cu_resource {
+	char *policy; /* release policy id (its latest revision applies) */
+	uint8_t nonce[12];
+	uint8_t *sealed; /* AES-256-GCM ciphertext || tag, under the KEK */
+	size_t sealed_size;
+	int64_t created;
+};
+
+void cu_resource_clear(struct cu_resource *r);
+/* Create or replace a resource. */
+int cu_store_resource_put(cu_store *s, const char *tenant, const char *name,
+                          const struct cu_resource *r, struct cu_error *err) _must_check_;
+int cu_store_resource_get(cu_store *s, const char *tenant, const char *name,
+                          struct cu_resource *ret, struct cu_error *err) _must_check_;
+/* [{"name", "policy", "created"}] of a tenant's resources (never their values). */
+int cu_store_resource_list(cu_store *s, const char *tenant, json_t **ret,
+                           struct cu_error *err) _must_check_;
+
 /*
  * Append a record to the audit log: {seq, at, kind, data, prev, hash} where
  * hash = SHA-256(prev || "\n" || seq || "\n" || at || "\n" || kind || "\n" ||

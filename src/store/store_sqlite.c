@@ -46,6 +46,30 @@ static const char *const migrations[] = {
 	"  prev TEXT NOT NULL,"
 	"  hash TEXT NOT NULL"
 	");",
+	/* 2: tenants, their immutable versioned policies, their sealed resources */
+	"CREATE TABLE tenant ("
+	"  name TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE policy ("
+	"  tenant TEXT NOT NULL REFERENCES tenant(name),"
+	"  id TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  document TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (tenant, id, revision)"
+	");"
+	"CREATE TABLE resource ("
+	"  tenant TEXT NOT NULL REFERENCES tenant(name),"
+	"  name TEXT NOT NULL,"
+	"  policy TEXT NOT NULL,"
+	"  nonce BLOB NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (tenant, name)"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -273,6 +297,250 @@ int cu_store_session_purge(cu_store *s, int64_t now, struct cu_error *err)
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+/* ---- Tenants, policies, resources ------------------------------------------------- */
+
+/* Run one prepared statement with text/int64 arguments given as a format: 't' text, 'i' int64. */
+static int run(cu_store *s, const char *sql, const char *fmt, const void *const *args,
+               sqlite3_stmt **ret_st, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "prepare");
+	for (int i = 0; fmt[i]; i++) {
+		int rc = fmt[i] == 't' ? sqlite3_bind_text(st, i + 1, (const char *)args[i], -1,
+		                                           SQLITE_STATIC)
+		                       : sqlite3_bind_int64(st, i + 1, *(const int64_t *)args[i]);
+		if (rc != SQLITE_OK) {
+			sqlite3_finalize(st);
+			return db_fail(s, err, "bind");
+		}
+	}
+	*ret_st = st;
+	return 0;
+}
+
+int cu_store_tenant_put(cu_store *s, const char *name, int64_t at, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { name, &at };
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(s, "INSERT OR IGNORE INTO tenant (name, created) VALUES (?, ?)", "ti", args, &st,
+	        err);
+	if (r == 0)
+		r = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db)
+		                                    : db_fail(s, err, "tenant insert");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_tenant_get(cu_store *s, const char *name, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { name };
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(s, "SELECT 1 FROM tenant WHERE name = ?", "t", args, &st, err);
+	if (r == 0) {
+		int step = sqlite3_step(st);
+		r = step == SQLITE_ROW ? 0
+		    : step == SQLITE_DONE
+		        ? cu_fail(err, CU_ERR_NOT_FOUND, STAGE, STAGE ": no tenant %.64s", name)
+		        : db_fail(s, err, "tenant lookup");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_policy_put(cu_store *s, const char *tenant, const char *id, int64_t revision,
+                        const char *kind, const char *document, const char *digest, int64_t at,
+                        struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *get[] = { tenant, id, &revision };
+	const void *put[] = { tenant, id, &revision, kind, document, digest, &at };
+	int r, step;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(s, "SELECT digest FROM policy WHERE tenant = ? AND id = ? AND revision = ?", "tti",
+	        get, &st, err);
+	if (r < 0)
+		goto out;
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		r = strcmp((const char *)sqlite3_column_text(st, 0), digest)
+		        ? cu_fail(err, CU_ERR_MISMATCH, STAGE,
+		                  STAGE
+		                  ": policy %.64s revision %lld is stored already with other "
+		                  "content; stored policies are immutable: raise the revision",
+		                  id, (long long)revision)
+		        : 0;
+		goto out;
+	}
+	if (step != SQLITE_DONE) {
+		r = db_fail(s, err, "policy lookup");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	r = run(s,
+	        "INSERT INTO policy (tenant, id, revision, kind, document, digest, created) "
+	        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+	        "ttittti", put, &st, err);
+	if (r == 0)
+		r = sqlite3_step(st) == SQLITE_DONE ? 1 : db_fail(s, err, "policy insert");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_policy_get_latest(cu_store *s, const char *tenant, const char *id, char **ret_document,
+                               int64_t *ret_revision, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { tenant, id };
+	int r, step;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(s,
+	        "SELECT document, revision FROM policy WHERE tenant = ? AND id = ? "
+	        "ORDER BY revision DESC LIMIT 1",
+	        "tt", args, &st, err);
+	if (r < 0)
+		goto out;
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		r = cu_fail(err, CU_ERR_NOT_FOUND, STAGE, STAGE ": no policy %.64s in tenant %.64s",
+		            id, tenant);
+	} else if (step != SQLITE_ROW) {
+		r = db_fail(s, err, "policy lookup");
+	} else {
+		char *doc = strdup((const char *)sqlite3_column_text(st, 0));
+		if (!doc) {
+			r = cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+		} else {
+			*ret_document = doc;
+			*ret_revision = sqlite3_column_int64(st, 1);
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+void cu_resource_clear(struct cu_resource *r)
+{
+	if (!r)
+		return;
+	free(r->policy);
+	free(r->sealed);
+	memset(r, 0, sizeof(*r));
+}
+
+int cu_store_resource_put(cu_store *s, const char *tenant, const char *name,
+                          const struct cu_resource *in, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT OR REPLACE INTO resource "
+	                       "(tenant, name, policy, nonce, sealed, created) "
+	                       "VALUES (?, ?, ?, ?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, in->policy, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 4, in->nonce, sizeof(in->nonce), SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 5, in->sealed, (int)in->sealed_size, SQLITE_STATIC) !=
+	        SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, in->created) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+		r = db_fail(s, err, "resource insert");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_resource_get(cu_store *s, const char *tenant, const char *name,
+                          struct cu_resource *ret, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { tenant, name };
+	struct cu_resource out = { 0 };
+	int r, step;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(s,
+	        "SELECT policy, nonce, sealed, created FROM resource WHERE tenant = ? AND name = ?",
+	        "tt", args, &st, err);
+	if (r < 0)
+		goto out;
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		r = cu_fail(err, CU_ERR_NOT_FOUND, STAGE, STAGE ": no resource %.64s/%.128s",
+		            tenant, name);
+		goto out;
+	}
+	if (step != SQLITE_ROW || sqlite3_column_bytes(st, 1) != (int)sizeof(out.nonce)) {
+		r = db_fail(s, err, "resource lookup");
+		goto out;
+	}
+	out.policy = strdup((const char *)sqlite3_column_text(st, 0));
+	memcpy(out.nonce, sqlite3_column_blob(st, 1), sizeof(out.nonce));
+	out.sealed_size = (size_t)sqlite3_column_bytes(st, 2);
+	out.sealed = malloc(out.sealed_size ? out.sealed_size : 1);
+	out.created = sqlite3_column_int64(st, 3);
+	if (!out.policy || !out.sealed) {
+		cu_resource_clear(&out);
+		r = cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+		goto out;
+	}
+	memcpy(out.sealed, sqlite3_column_blob(st, 2), out.sealed_size);
+	*ret = out;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_resource_list(cu_store *s, const char *tenant, json_t **ret, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { tenant };
+	json_t *list = json_array();
+	int r, step;
+
+	if (!list)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+	pthread_mutex_lock(&s->lock);
+	r = run(s, "SELECT name, policy, created FROM resource WHERE tenant = ? ORDER BY name", "t",
+	        args, &st, err);
+	while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(
+		        list, json_pack("{s:s,s:s,s:I}", "name", sqlite3_column_text(st, 0),
+		                        "policy", sqlite3_column_text(st, 1), "created",
+		                        (json_int_t)sqlite3_column_int64(st, 2))) < 0)
+			r = cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+	if (r == 0 && step != SQLITE_DONE)
+		r = db_fail(s, err, "resource list");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	*ret = list;
+	return 0;
 }
 
 /* ---- Audit log ------------------------------------------------------------------- */

@@ -8,7 +8,7 @@ native API and the Trustee KBS protocol 0.4.0 (the guest's SnpEvidence JSON is
 built here from the raw report, as the virtee/sev crate serialises it), every
 refusal the protocols define, the audit chain, metrics and logs.
 
-usage: test_custosd.py CUSTOSD CUSTOS CUSTOS_SNP_SIM
+usage: test_custosd.py CUSTOSD CUSTOS CUSTOS_SNP_SIM JWE_TOOL
 """
 import base64
 import hashlib
@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 
-CUSTOSD, CUSTOS, SIM = sys.argv[1:4]
+CUSTOSD, CUSTOS, SIM, JWE_TOOL = sys.argv[1:5]
 passed = failed = 0
 
 
@@ -193,6 +193,7 @@ def run(tmp):
         ops(srv)
         native(srv, pki, pki2, tmp)
         kbs(srv, pki)
+        releases(srv, data, pki, tmp)
         metrics_and_logs(srv)
     finally:
         rc = srv.stop()
@@ -368,6 +369,171 @@ def kbs(srv, pki):
           b)
 
 
+def admin_token(data, role, tenant=None, lifetime=600, key=None):
+    args = [CUSTOS, "admin", "token", "--key", key or os.path.join(data, "keys/admin-key.pem"),
+            "--role", role, "--lifetime", str(lifetime)]
+    if tenant:
+        args += ["--tenant", tenant]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def bearer(tok):
+    return {"Authorization": "Bearer " + tok}
+
+
+def kbs_session_with_key(srv, pki, pubkey, debug=False):
+    st, b, cookie = kbs_auth(srv)
+    nonce = json.loads(b)["nonce"]
+    binding = {"additional-evidence": "", "nonce": nonce, "tee-pubkey": pubkey}
+    rep = report(pki, hashlib.sha384(jcs(binding)).digest(),
+                 **({"policy_debug": True} if debug else {}))
+    body = {"runtime-data": {"nonce": nonce, "tee-pubkey": pubkey},
+            "tee-evidence": {"primary_evidence": {"attestation_report": sev_json(rep),
+                                                  "cert_chain": None},
+                             "additional_evidence": ""}}
+    st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
+    return st, cookie, (json.loads(b).get("token") if st == 200 else None)
+
+
+def decrypt(keyfile, jwe_bytes):
+    r = subprocess.run([JWE_TOOL, "decrypt", keyfile], input=jwe_bytes, capture_output=True)
+    return r.stdout if r.returncode == 0 else None
+
+
+RELEASE_POLICY = {
+    "version": 1, "kind": "release", "id": "payments-key", "revision": 1,
+    "allow": {"allOf": [
+        {"claim": "submods.cpu0.ear.status", "equals": "affirming"},
+        {"claim": "submods.cpu0.ear.veraison.annotated-evidence.tee", "equals": "sev-snp"}]}}
+
+
+def releases(srv, data, pki, tmp):
+    admin = admin_token(data, "admin")
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments", headers=bearer(admin))
+    check("admin: create tenant", st == 201, (st, b))
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments", headers=bearer(admin))
+    check("admin: creating it again is idempotent", st == 200, (st, b))
+    srv.req("PUT", "/v1/admin/tenants/other", headers=bearer(admin))
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/policies", RELEASE_POLICY,
+                       headers=bearer(admin))
+    check("admin: store a release policy", st == 201 and b"policy:payments-key@1" in b, b)
+    changed = json.loads(json.dumps(RELEASE_POLICY))
+    changed["allow"]["allOf"].pop()
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/policies", changed,
+                       headers=bearer(admin))
+    check("admin: a stored revision is immutable (409)", st == 409 and b"immutable" in b, b)
+    bad = {"version": 1, "kind": "release", "id": "x", "allow": {"claim": "a", "equal": 1}}
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/policies", bad, headers=bearer(admin))
+    check("admin: a bad policy is refused with its JSON path", st == 400 and b"$.allow" in b, b)
+    secret = b"payments master key \x00\x01\xff"
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/payments",
+                       {"secret": b64u(secret), "policy": "payments-key"}, headers=bearer(admin))
+    check("admin: store a secret under the policy", st == 201, b)
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/nopolicy",
+                       {"secret": b64u(b"x"), "policy": "missing"}, headers=bearer(admin))
+    check("admin: a secret naming no stored policy is refused", st == 400, b)
+    st, b, _ = srv.req("GET", "/v1/admin/tenants/payments/resources", headers=bearer(admin))
+    check("admin: list resources, names only",
+          st == 200 and json.loads(b)["resources"][0]["name"] == "key/payments"
+          and secret not in b and b64u(secret).encode() not in b, b)
+    con = sqlite3.connect(os.path.join(data, "custosd.db"))
+    blobs = b"".join(r[0] for r in con.execute("SELECT sealed FROM resource"))
+    con.close()
+    check("the database holds the secret sealed, never in the clear",
+          blobs and secret not in blobs)
+
+    # The guest's key for the JWE: EC P-256 and RSA-2048.
+    for kty in ("EC", "RSA"):
+        keyfile = os.path.join(tmp, f"tee-{kty}.jwk")
+        with open(keyfile, "wb") as f:
+            f.write(subprocess.run([JWE_TOOL, "keygen", kty], capture_output=True,
+                                   check=True).stdout)
+        pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(keyfile, "rb").read(),
+                                        capture_output=True, check=True).stdout)
+        st, cookie, token = kbs_session_with_key(srv, pki, pub)
+        st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                           headers={"Cookie": cookie})
+        jwe = json.loads(b) if st == 200 else {}
+        hdr = json.loads(base64.urlsafe_b64decode(jwe.get("protected", "e30") + "=="))
+        check(f"kbs resource ({kty}): a flattened JWE with exactly the KBS members",
+              st == 200 and sorted(jwe) == ["ciphertext", "encrypted_key", "iv", "protected",
+                                            "tag"]
+              and hdr.get("enc") == "A256GCM"
+              and hdr.get("alg") == ("ECDH-ES+A256KW" if kty == "EC" else "RSA-OAEP-256")
+              and (kty == "RSA" or "epk" in hdr), (st, b[:200], hdr))
+        check(f"kbs resource ({kty}): the TEE key decrypts the secret",
+              decrypt(keyfile, b) == secret)
+        st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                           headers=bearer(token))
+        check(f"kbs resource ({kty}) with the EAR as bearer token", st == 200
+              and decrypt(keyfile, b) == secret, (st, b[:200]))
+        st, b, _ = srv.req("POST", "/v1/release/payments/key/payments", headers=bearer(token))
+        check(f"native release ({kty})", st == 200 and decrypt(keyfile, b) == secret,
+              (st, b[:200]))
+
+    # Denials, each explained.
+    pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(
+        os.path.join(tmp, "tee-EC.jwk"), "rb").read(), capture_output=True, check=True).stdout)
+    st, cookie, token = kbs_session_with_key(srv, pki, pub, debug=True)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                       headers={"Cookie": cookie})
+    check("a debug VM is denied (401 PolicyDeny) with the failing clause",
+          st == 401 and b"PolicyDeny" in b and b"ear.status" in b, b)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/missing",
+                       headers={"Cookie": cookie})
+    check("a missing resource answers like a denial (no probing)", st == 401, b)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments")
+    check("no cookie and no token: 401 TokenNotFound", st == 401 and b"TokenNotFound" in b, b)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                       headers=bearer(admin))
+    check("a token from another issuer (the admin key): 401", st == 401, b)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key", headers={"Cookie": cookie})
+    check("a resource path with two segments: 404", st == 404, b)
+    rsa15 = dict(json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(
+        os.path.join(tmp, "tee-RSA.jwk"), "rb").read(), capture_output=True,
+        check=True).stdout), alg="RSA1_5")
+    st, cookie, token = kbs_session_with_key(srv, pki, rsa15)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                       headers={"Cookie": cookie})
+    check("RSA1_5 tee-pubkey: refused", st == 401 and b"RSA1_5" in b, b)
+
+    # Tenant isolation and the admin route table.
+    other_admin = admin_token(data, "tenant-admin", "other")
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/stolen",
+                       {"secret": b64u(b"x"), "policy": "payments-key"},
+                       headers=bearer(other_admin))
+    check("a tenant admin cannot write another tenant's resources (403)", st == 403, b)
+    st, b, _ = srv.req("GET", "/v1/admin/tenants/payments/resources",
+                       headers=bearer(other_admin))
+    check("a tenant admin cannot read another tenant's resources (403)", st == 403, b)
+    own = admin_token(data, "tenant-admin", "payments")
+    st, b, _ = srv.req("GET", "/v1/admin/tenants/payments/resources", headers=bearer(own))
+    check("a tenant admin reads its own tenant", st == 200, b)
+    listing = subprocess.run([CUSTOSD, "--list-routes"], capture_output=True, text=True).stdout
+    routes = [parts for parts in (l.split() for l in listing.splitlines())
+              if len(parts) >= 3 and parts[1].startswith("/v1/admin/")]
+    check("the admin route table is listed", len(routes) >= 5, routes)
+    expired = admin_token(data, "admin", lifetime=1)
+    auditor = admin_token(data, "auditor")
+    wrong_key = os.path.join(tmp, "wrong-admin.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", wrong_key],
+                   check=True, capture_output=True)
+    forged = admin_token(data, "admin", key=wrong_key)
+    time.sleep(2)
+    for r in routes:
+        method, pattern, roles = r[0], r[1], r[2].split(",")
+        path = pattern.replace("{tenant}", "payments").replace("{name}", "probe/x")
+        body = {} if method in ("PUT", "POST") else None
+        for label, hdrs, want in (("no token", {}, 401), ("expired token", bearer(expired), 401),
+                                  ("token signed by another key", bearer(forged), 401),
+                                  ("another tenant's admin", bearer(other_admin), 403)):
+            st, b, _ = srv.req(method, path, body, headers=hdrs)
+            check(f"{method} {pattern}: {label} -> {want}", st == want, (st, b))
+        if "auditor" not in roles:
+            st, b, _ = srv.req(method, path, body, headers=bearer(auditor))
+            check(f"{method} {pattern}: auditor may not write -> 403", st == 403, (st, b))
+
+
 def metrics_and_logs(srv):
     st, b, _ = srv.req("GET", "/metrics")
     text = b.decode()
@@ -394,6 +560,12 @@ def audit(data):
     check("audit chain verifies", r.returncode == 0 and n >= 10, r.stdout + r.stderr)
     r = subprocess.run([CUSTOS, "audit", "export", db], capture_output=True, text=True)
     recs = [json.loads(l) for l in r.stdout.splitlines()]
+    check("audit: every release decision with its policy and explanation",
+          any(x["kind"] == "release" and x["data"]["decision"] == "allow" for x in recs)
+          and any(x["kind"] == "release" and x["data"]["decision"] == "deny"
+                  and x["data"].get("explanation") for x in recs))
+    check("audit: admin changes are recorded",
+          any(x["kind"] == "admin" and x["data"].get("event") == "resource-put" for x in recs))
     check("audit export: every attestation, with evidence digest and policy",
           len(recs) == n and any(x["data"].get("result") == "rejected" and "reason" in x["data"]
                                  for x in recs)

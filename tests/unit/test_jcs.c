@@ -447,9 +447,14 @@ static void test_invalid_utf8(void **state)
 		assert_non_null(o);
 		assert_int_equal(json_object_set_new_nocheck(o, "ok", json_true()), 0);
 		assert_int_equal(json_object_set_new_nocheck(o, bad[i], json_true()), 0);
-		expect_fail(o, CU_ERR_MALFORMED, "member name 1 is not valid UTF-8");
+		expect_fail(o, CU_ERR_MALFORMED, "jcs: $: a member name is not valid UTF-8");
 	}
-	/* Where it is. */
+	/* Where it is: the object with the name, not a sibling written before it. */
+	o = json_object();
+	assert_non_null(o);
+	assert_int_equal(json_object_set_new_nocheck(o, "\xff", json_true()), 0);
+	expect_fail(json_pack("{s:[i,[i]],s:o}", "a", 1, 2, "b", o), CU_ERR_MALFORMED,
+	            "jcs: $.b: a member name is not valid UTF-8");
 	expect_fail(json_pack("{s:[i,o]}", "list", 1, json_string_nocheck("x\xff")),
 	            CU_ERR_MALFORMED, "jcs: $.list[1]: string is not valid UTF-8 (byte 1)");
 }
