@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 120
 MESON      ?= meson
 
-.PHONY: all deps test test-fast bench fuzz format clean
+.PHONY: all deps test test-fast bench fuzz format clean demo
 
 all: deps $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
@@ -27,6 +27,10 @@ test: all $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2; \
 		rc=$$?; python3 scripts/test-summary.py $(ASAN_BUILD)/meson-logs/testlog.json && exit $$rc
+
+# custosd releasing a secret to a (simulated) attested workload, end to end.
+demo: all
+	@scripts/demo.sh $(BUILD)
 
 # Quick iteration without sanitizers.
 test-fast: all

@@ -14,11 +14,13 @@ clang-format
 libssl-dev
 openssl
 python3
+curl
 libjansson-dev
 libjose-dev
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev
+libcurl4-openssl-dev
 "
 
 missing=""

@@ -316,3 +316,88 @@ int cu_snp_trustee_evidence_parse(const json_t *ev, struct cu_snp_trustee_eviden
 	*ret = e;
 	return 0;
 }
+
+/* ---- The other way: raw report -> the sev crate's JSON (what guests send) ---------- */
+
+static uint64_t le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static json_t *byte_array(const uint8_t *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(p[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *tcb_json(const uint8_t *p, bool turin)
+{
+	return turin ? json_pack("{s:i,s:i,s:i,s:i,s:i}", "fmc", p[0], "bootloader", p[1], "tee",
+	                         p[2], "snp", p[3], "microcode", p[7])
+	             : json_pack("{s:n,s:i,s:i,s:i,s:i}", "fmc", "bootloader", p[0], "tee", p[1],
+	                         "snp", p[6], "microcode", p[7]);
+}
+
+int cu_snp_report_to_json(const uint8_t *b, size_t size, json_t **ret, struct cu_error *err)
+{
+	struct cu_snp_report r;
+	json_auto_t *j = NULL;
+	bool v3 = false, turin = false;
+	int k;
+
+	if ((k = cu_snp_report_parse(b, size, &r, err)) < 0)
+		return k;
+	v3 = r.version >= 3;
+	turin =
+	    v3 && cu_snp_product_from_cpuid(r.cpuid_fam_id, r.cpuid_mod_id) == CU_SNP_PRODUCT_TURIN;
+	/* virtee/sev 6.x/7.x AttestationReport, field by field in its order */
+	j = json_pack(
+	    "{s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "version",
+	    (json_int_t)r.version, "guest_svn", (json_int_t)r.guest_svn, "policy",
+	    (json_int_t)r.policy, "family_id", byte_array(b + 0x10, 16), "image_id",
+	    byte_array(b + 0x20, 16), "vmpl", (json_int_t)r.vmpl, "sig_algo",
+	    (json_int_t)r.signature_algo, "current_tcb", tcb_json(b + 0x38, turin), "plat_info",
+	    (json_int_t)r.platform_info, "key_info", (json_int_t)le(b + 0x48, 4), "report_data",
+	    byte_array(b + 0x50, 64), "measurement", byte_array(b + 0x90, 48), "host_data",
+	    byte_array(b + 0xC0, 32), "id_key_digest", byte_array(b + 0xE0, 48),
+	    "author_key_digest", byte_array(b + 0x110, 48), "report_id", byte_array(b + 0x140, 32),
+	    "report_id_ma", byte_array(b + 0x160, 32), "reported_tcb", tcb_json(b + 0x180, turin));
+	if (!j)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, "out of memory");
+	k = 0;
+	k |= json_object_set_new(j, "cpuid_fam_id", v3 ? json_integer(b[0x188]) : json_null());
+	k |= json_object_set_new(j, "cpuid_mod_id", v3 ? json_integer(b[0x189]) : json_null());
+	k |= json_object_set_new(j, "cpuid_step", v3 ? json_integer(b[0x18A]) : json_null());
+	k |= json_object_set_new(j, "chip_id", byte_array(b + 0x1A0, 64));
+	k |= json_object_set_new(j, "committed_tcb", tcb_json(b + 0x1E0, turin));
+	k |= json_object_set_new(
+	    j, "current",
+	    json_pack("{s:i,s:i,s:i}", "major", b[0x1EA], "minor", b[0x1E9], "build", b[0x1E8]));
+	k |= json_object_set_new(
+	    j, "committed",
+	    json_pack("{s:i,s:i,s:i}", "major", b[0x1EE], "minor", b[0x1ED], "build", b[0x1EC]));
+	k |= json_object_set_new(j, "launch_tcb", tcb_json(b + 0x1F0, turin));
+	if (r.version >= 5) {
+		k |= json_object_set_new(j, "launch_mit_vector",
+		                         json_integer((json_int_t)r.launch_mit_vector));
+		k |= json_object_set_new(j, "current_mit_vector",
+		                         json_integer((json_int_t)r.current_mit_vector));
+	}
+	k |= json_object_set_new(
+	    j, "signature",
+	    json_pack("{s:o,s:o}", "r", byte_array(b + 0x2A0, 72), "s", byte_array(b + 0x2E8, 72)));
+	if (k)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, "out of memory");
+	*ret = TAKE_PTR(j);
+	return 0;
+}

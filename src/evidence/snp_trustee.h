@@ -29,4 +29,8 @@ int cu_snp_trustee_evidence_parse(const json_t *evidence, struct cu_snp_trustee_
                                   struct cu_error *err) _must_check_;
 void cu_snp_trustee_evidence_clear(struct cu_snp_trustee_evidence *e);
 
+/* The sev crate's JSON form of a raw report (what a guest sends a Trustee KBS). */
+int cu_snp_report_to_json(const uint8_t *report, size_t size, json_t **ret,
+                          struct cu_error *err) _must_check_;
+
 #endif

@@ -28,7 +28,7 @@
 struct release_out {
 	unsigned status;
 	const char *kind; /* Trustee error kind */
-	char detail[CU_ERROR_MESSAGE_MAX];
+	char detail[CU_ERROR_MESSAGE_MAX + 256];
 	json_t *jwe;
 };
 
@@ -41,14 +41,14 @@ static void deny_reason(const json_t *trace, char *buf, size_t size)
 	snprintf(buf, size, "denied by the release policy");
 	json_array_foreach (trace, i, e) {
 		const char *claim = json_string_value(json_object_get(e, "claim"));
-		char expected[96], actual[96];
+		char expected[112], actual[112];
 
 		if (strcmp(json_string_value(json_object_get(e, "result")) ?: "", "fail") || !claim)
 			continue;
 		cu_json_brief(json_object_get(e, "expected"), expected, sizeof(expected));
 		cu_json_brief(json_object_get(e, "actual"), actual, sizeof(actual));
-		snprintf(buf, size, "denied: %s at %s: %s %s %s, actual %s (%s)",
-		         json_string_value(json_object_get(e, "path")) ?: "?", claim, claim,
+		snprintf(buf, size, "denied: %s: %s %s %s, actual %s (%s)",
+		         json_string_value(json_object_get(e, "path")) ?: "?", claim,
 		         json_string_value(json_object_get(e, "op")) ?: "?", expected, actual,
 		         json_string_value(json_object_get(e, "reason")) ?: "failed");
 		return;

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * custos-agent, first step: a minimal client of the Trustee KBS protocol 0.4.0
+ * that attests and fetches a resource. It talks to custosd and to any KBS
+ * that speaks the protocol. Evidence comes from an attester back end; this
+ * step has the simulated SEV-SNP platform (custos-snp-sim) for tests and
+ * demos; the hardware back ends (configfs-tsm, /dev/sev-guest, ...) are the
+ * agent's own issue.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
+#include <jose/jose.h>
+#include <openssl/crypto.h>
+
+#include <custos/custos.h>
+
+#include "../src/base/encoding.h"
+#include "../src/base/error.h"
+#include "../src/base/fileio.h"
+#include "../src/base/jcs.h"
+#include "../src/base/limits.h"
+#include "../src/crypto/openssl-util.h"
+#include "../src/crypto/sig.h"
+#include "../src/crypto/x509.h"
+#include "../src/evidence/snp_trustee.h"
+
+static const char *prog = "custos-agent";
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage: %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
+	    "                    [--out FILE] --attester sim --sim-pki DIR [--sim-measurement "
+	    "HEX]\n"
+	    "                    [--sim-debug] [--sim-tool PATH]\n"
+	    "\n"
+	    "Attest to a KBS (custosd, or any server of the Trustee KBS protocol 0.4.0) and\n"
+	    "fetch a resource, decrypted with a key that never leaves this process. The\n"
+	    "resource goes to standard output, or to --out FILE (mode 0600).\n"
+	    "\n"
+	    "  --url URL            the KBS (https only)\n"
+	    "  --ca FILE            CA certificate to trust for it (default: the system's)\n"
+	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
+	    "                       tests and demos; the KBS must trust its test root)\n"
+	    "  --sim-pki DIR        the simulator's TEST PKI (custos-snp-sim init DIR)\n"
+	    "  --sim-measurement HEX, --sim-debug\n"
+	    "                       the simulated workload's measurement and debug policy\n"
+	    "  --sim-tool PATH      custos-snp-sim (default: found in PATH)\n"
+	    "\n"
+	    "Exit status: 0 the resource was fetched, 1 refused (the KBS's reason is printed),\n"
+	    "2 usage error or unreachable KBS.\n",
+	    prog);
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "%s: %s\nTry '%s --help'.\n", prog, msg, prog);
+	return 2;
+}
+
+struct buf {
+	char *data;
+	size_t size;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	size_t add = size * n;
+	char *nd;
+
+	if (b->size + add > CU_LIMIT_HTTP_BODY)
+		return 0;
+	nd = realloc(b->data, b->size + add + 1);
+	if (!nd)
+		return 0;
+	memcpy(nd + b->size, ptr, add);
+	b->data = nd;
+	b->size += add;
+	b->data[b->size] = '\0';
+	return add;
+}
+
+/* One request; the reply body is parsed as JSON. Returns the HTTP status, or -1. */
+static long request(CURL *c, const char *url, const char *path, const json_t *body, json_t **ret)
+{
+	struct buf b = { 0 };
+	struct curl_slist *h = NULL;
+	char full[2048], *text = NULL;
+	long status = -1;
+	CURLcode rc;
+
+	snprintf(full, sizeof(full), "%s%s", url, path);
+	curl_easy_setopt(c, CURLOPT_URL, full);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, text ? text : "");
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	}
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "%s: %s: %s\n", prog, full, curl_easy_strerror(rc));
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		*ret = b.data ? json_loadb(b.data, b.size, 0, NULL) : NULL;
+	}
+	curl_slist_free_all(h);
+	free(text);
+	free(b.data);
+	return status;
+}
+
+/* The KBS's reason for a refusal, in one line. */
+static void refused(const char *step, long status, const json_t *reply)
+{
+	const char *detail = json_string_value(json_object_get(reply, "detail"));
+	const char *type = json_string_value(json_object_get(reply, "type"));
+
+	fprintf(stderr, "%s: %s refused (HTTP %ld)%s%s%s%s\n", prog, step, status, type ? " " : "",
+	        type ? strrchr(type, '/') + 1 : "", detail ? ": " : "", detail ? detail : "");
+}
+
+/* Evidence from the simulator: a report with REPORT_DATA = binding, and its VCEK. */
+static int sim_evidence(const char *tool, const char *pki, const char *measurement, bool debug,
+                        const uint8_t binding[48], json_t **ret)
+{
+	char hex[97], cmd[8192], path[4096];
+	uint8_t report[CU_SNP_REPORT_SIZE];
+	_cleanup_free_ uint8_t *vcek = NULL;
+	size_t vcek_size, n;
+	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	struct cu_error err = { 0 };
+	json_t *rep = NULL, *der;
+	unsigned char *d = NULL;
+	int len;
+	FILE *p;
+
+	cu_hex_encode(binding, 48, hex);
+	if (strpbrk(pki, "'\\") || strpbrk(tool, "'\\") ||
+	    (measurement && strspn(measurement, "0123456789abcdefABCDEF") != strlen(measurement)))
+		return usage_error("--sim-pki, --sim-tool and --sim-measurement: no quotes");
+	snprintf(cmd, sizeof(cmd), "'%s' report --pki '%s' --report-data %s%s%s%s", tool, pki, hex,
+	         measurement ? " --measurement " : "", measurement ? measurement : "",
+	         debug ? " --policy-debug" : "");
+	p = popen(cmd, "r");
+	n = p ? fread(report, 1, sizeof(report), p) : 0;
+	if (!p || pclose(p) != 0 || n != sizeof(report)) {
+		fprintf(stderr, "%s: the simulated platform gave no report (%s)\n", prog, cmd);
+		return 2;
+	}
+	/* The VCEK travels with the evidence, as the guest's certificate table would carry it. */
+	snprintf(path, sizeof(path), "%s/vcek.pem", pki);
+	if (cu_read_file(path, CU_LIMIT_COLLATERAL_FILE_SIZE, &vcek, &vcek_size, &err) < 0 ||
+	    cu_x509_parse_any(vcek, vcek_size, &certs, &crls, &err) <= 0 ||
+	    (len = i2d_X509(sk_X509_value(certs, 0), &d)) <= 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path,
+		        err.message[0] ? err.message : "no VCEK");
+		cu_x509_stack_freep(&certs);
+		cu_crl_stack_freep(&crls);
+		return 2;
+	}
+	cu_x509_stack_freep(&certs);
+	cu_crl_stack_freep(&crls);
+	der = json_array();
+	for (int i = 0; der && i < len; i++)
+		json_array_append_new(der, json_integer(d[i]));
+	OPENSSL_free(d);
+	if (cu_snp_report_to_json(report, sizeof(report), &rep, &err) < 0) {
+		json_decref(der);
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return 2;
+	}
+	*ret = json_pack("{s:o,s:[{s:s,s:o}]}", "attestation_report", rep, "cert_chain",
+	                 "cert_type", "VCEK", "data", der);
+	return *ret ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "attester", required_argument, NULL, 'a' },
+		{ "sim-pki", required_argument, NULL, 'p' },
+		{ "sim-measurement", required_argument, NULL, 'm' },
+		{ "sim-debug", no_argument, NULL, 'd' },
+		{ "sim-tool", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *ca = NULL, *out = NULL, *attester = NULL, *pki = NULL;
+	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce;
+	bool debug = false;
+	json_auto_t *reply = NULL, *jwk = NULL, *pub = NULL, *binding = NULL, *evidence = NULL,
+	            *body = NULL;
+	_cleanup_free_ char *canon = NULL;
+	struct cu_error err = { 0 };
+	char path[1024];
+	uint8_t digest[48];
+	size_t canon_size, pt_size = 0;
+	long status;
+	CURL *c;
+	int opt, r = 2;
+	uint8_t *pt = NULL;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "get-resource"))
+		return usage_error("unknown command (this step of custos-agent has get-resource)");
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'u':
+			url = optarg;
+			break;
+		case 'c':
+			ca = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'a':
+			attester = optarg;
+			break;
+		case 'p':
+			pki = optarg;
+			break;
+		case 'm':
+			measurement = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 't':
+			tool = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error("invalid option");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("expected one resource URI kbs:///REPO/TYPE/TAG");
+	uri = argv[optind];
+	if (strncmp(uri, "kbs:///", 7) || strlen(uri) > 512)
+		return usage_error("the resource is a URI kbs:///REPO/TYPE/TAG");
+	if (!url || strncmp(url, "https://", 8))
+		return usage_error("--url https://HOST:PORT is required (https only)");
+	if (!attester || strcmp(attester, "sim") || !pki)
+		return usage_error(
+		    "--attester sim --sim-pki DIR is required (the hardware attesters "
+		    "come with the full agent)");
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	c = curl_easy_init();
+	if (!c)
+		return 2;
+	curl_easy_setopt(c, CURLOPT_COOKIEFILE, ""); /* in-memory cookies: kbs-session-id */
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+
+	/* 1. auth: the challenge */
+	body = json_pack("{s:s,s:s,s:{s:[s,s,s]}}", "version", "0.4.0", "tee", "snp",
+	                 "extra-params", "supported-hash-algorithms", "sha256", "sha384", "sha512");
+	status = request(c, url, "/kbs/v0/auth", body, &reply);
+	nonce = json_string_value(json_object_get(reply, "nonce"));
+	if (status != 200 || !nonce) {
+		if (status > 0)
+			refused("auth", status, reply);
+		r = status > 0 ? 1 : 2;
+		goto out;
+	}
+	/* 2. a fresh key for the resource, and the binding the evidence carries */
+	jwk = json_pack("{s:s,s:s}", "kty", "EC", "crv", "P-256");
+	if (!jwk || !jose_jwk_gen(NULL, jwk) || !(pub = json_deep_copy(jwk)) ||
+	    !jose_jwk_pub(NULL, pub) ||
+	    json_object_set_new(pub, "alg", json_string("ECDH-ES+A256KW")) < 0)
+		goto out;
+	binding = json_pack("{s:s,s:s,s:O}", "additional-evidence", "", "nonce", nonce,
+	                    "tee-pubkey", pub);
+	if (!binding || cu_jcs_serialize(binding, &canon, &canon_size, &err) < 0)
+		goto out;
+	cu_sha384(canon, canon_size, digest);
+	if ((r = sim_evidence(tool, pki, measurement, debug, digest, &evidence)) != 0)
+		goto out;
+	/* 3. attest */
+	json_decref(body);
+	body = json_pack("{s:{s:s,s:O},s:{s:o,s:s}}", "runtime-data", "nonce", nonce, "tee-pubkey",
+	                 pub, "tee-evidence", "primary_evidence", TAKE_PTR(evidence),
+	                 "additional_evidence", "");
+	json_decref(reply);
+	reply = NULL;
+	status = request(c, url, "/kbs/v0/attest", body, &reply);
+	if (status != 200) {
+		if (status > 0)
+			refused("attest", status, reply);
+		r = status > 0 ? 1 : 2;
+		goto out;
+	}
+	fprintf(stderr, "%s: attested\n", prog);
+	/* 4. the resource, as a JWE to our key */
+	snprintf(path, sizeof(path), "/kbs/v0/resource/%s", uri + 7);
+	json_decref(reply);
+	reply = NULL;
+	status = request(c, url, path, NULL, &reply);
+	if (status != 200) {
+		if (status > 0)
+			refused("resource", status, reply);
+		r = status > 0 ? 1 : 2;
+		goto out;
+	}
+	pt = jose_jwe_dec(NULL, reply, NULL, jwk, &pt_size);
+	if (!pt) {
+		fprintf(stderr, "%s: the resource does not decrypt with this agent's key\n", prog);
+		r = 1;
+		goto out;
+	}
+	if (out) {
+		FILE *f;
+
+		umask(077);
+		f = fopen(out, "we");
+		if (!f || fwrite(pt, 1, pt_size, f) != pt_size || fclose(f) != 0) {
+			fprintf(stderr, "%s: %s: cannot write\n", prog, out);
+			goto out;
+		}
+	} else if (fwrite(pt, 1, pt_size, stdout) != pt_size) {
+		goto out;
+	}
+	r = 0;
+out:
+	if (pt)
+		OPENSSL_clear_free(pt, pt_size);
+	if (jwk && json_is_string(json_object_get(jwk, "d")))
+		OPENSSL_cleanse((char *)json_string_value(json_object_get(jwk, "d")),
+		                json_string_length(json_object_get(jwk, "d")));
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	return r;
+}
