@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <pthread.h>
+
 #include <microhttpd.h>
 
 #include "../base/error.h"
@@ -28,8 +30,18 @@ struct route_stats {
 	uint64_t sum_us;
 };
 
+/* Per-client token buckets, in a fixed table indexed by a hash of the address. */
+#define N_BUCKETS_RL 4096
+
+struct bucket {
+	char client[64];
+	double tokens, last;
+};
+
 struct cu_http_server {
 	struct MHD_Daemon *mhd;
+	pthread_mutex_t rl_lock;
+	struct bucket *rl;
 	struct cu_http_opts opts;
 	struct route_stats *stats; /* n_routes + 1 */
 	char *cert, *key;
@@ -38,7 +50,7 @@ struct cu_http_server {
 struct request_state {
 	uint8_t *buf;
 	size_t size, cap;
-	bool too_large;
+	bool too_large, rate_limited;
 	struct timespec start;
 };
 
@@ -232,7 +244,13 @@ static enum MHD_Result dispatch(cu_http_server *s, struct MHD_Connection *conn, 
 	req.body = rs->buf;
 	req.body_size = rs->size;
 	route = find_route(s, method, url, &path_known);
-	if (rs->too_large) {
+	if (rs->rate_limited) {
+		json_t *e = json_pack("{s:s,s:I}", "error", "too many requests from this address",
+		                      "limit_per_second", (json_int_t)s->opts.rate_limit);
+		cu_http_reply_json(&resp, 429, e);
+		cu_http_add_header(&resp, "Retry-After", "1");
+		json_decref(e);
+	} else if (rs->too_large) {
 		json_t *e = json_pack("{s:s,s:I}", "error", "request body too large", "limit",
 		                      (json_int_t)s->opts.max_body);
 		cu_http_reply_json(&resp, 413, e);
@@ -255,6 +273,45 @@ static enum MHD_Result dispatch(cu_http_server *s, struct MHD_Connection *conn, 
 	return ret;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether this client may make one more request now (token bucket, burst twice the rate). */
+static bool rate_ok(cu_http_server *s, const char *client)
+{
+	uint32_t h = 2166136261u;
+	struct bucket *b;
+	double t = now_s(), cap = 2.0 * s->opts.rate_limit;
+	bool ok;
+
+	if (!s->opts.rate_limit)
+		return true;
+	for (const char *p = client; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	pthread_mutex_lock(&s->rl_lock);
+	b = &s->rl[h % N_BUCKETS_RL];
+	if (strcmp(b->client, client)) {
+		/* A new client (or a collision: the newcomer takes the slot, full). */
+		snprintf(b->client, sizeof(b->client), "%s", client);
+		b->tokens = cap;
+		b->last = t;
+	}
+	b->tokens += (t - b->last) * s->opts.rate_limit;
+	if (b->tokens > cap)
+		b->tokens = cap;
+	b->last = t;
+	ok = b->tokens >= 1.0;
+	if (ok)
+		b->tokens -= 1.0;
+	pthread_mutex_unlock(&s->rl_lock);
+	return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -263,12 +320,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct request_state *rs = *con_cls;
 
 	if (!rs) {
+		char client[64];
+
 		rs = calloc(1, sizeof(*rs));
 		if (!rs)
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &rs->start);
 		*con_cls = rs;
+		client_address(conn, client, sizeof(client));
+		rs->rate_limited = !rate_ok(s, client);
 		return MHD_YES;
+	}
+	if (rs->rate_limited) {
+		/* Read and drop the body; answer 429 at the end. */
+		if (*upload_data_size) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return dispatch(s, conn, url, method, rs);
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
@@ -329,10 +398,12 @@ int cu_http_start(cu_http_server **ret, const struct cu_http_opts *o, struct cu_
 	if (!s)
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	s->opts = *o;
+	pthread_mutex_init(&s->rl_lock, NULL);
+	s->rl = calloc(N_BUCKETS_RL, sizeof(*s->rl));
 	s->stats = calloc(o->n_routes + 1, sizeof(*s->stats));
 	s->cert = strdup(o->tls_cert_pem);
 	s->key = strdup(o->tls_key_pem);
-	if (!s->stats || !s->cert || !s->key) {
+	if (!s->stats || !s->cert || !s->key || !s->rl) {
 		cu_http_stop(s);
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	}
@@ -383,6 +454,8 @@ void cu_http_stop(cu_http_server *s)
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	free(s->stats);
+	free(s->rl);
+	pthread_mutex_destroy(&s->rl_lock);
 	if (s->key)
 		explicit_bzero(s->key, strlen(s->key));
 	free(s->key);

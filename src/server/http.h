@@ -80,6 +80,7 @@ struct cu_http_opts {
 	unsigned max_conns_per_ip;
 	unsigned timeout;       /* seconds of inactivity before a connection is closed */
 	size_t max_header_size; /* per-connection memory for headers */
+	unsigned rate_limit;    /* requests per second per client address (burst: twice); 0: off */
 	FILE *log;              /* one JSON line per request; NULL: none */
 };
 

@@ -34,6 +34,7 @@ void cu_config_defaults(struct cu_config *c)
 	c->max_connections = 1024;
 	c->max_connections_per_ip = 128;
 	c->timeout = 10;
+	c->rate_limit = 2000;
 	c->max_body = CU_LIMIT_HTTP_BODY;
 	c->max_header_size = CU_LIMIT_HTTP_HEADERS;
 	c->session_lifetime = 300;
@@ -128,6 +129,12 @@ int cu_config_set(struct cu_config *c, const char *key, const char *value, struc
 		}
 		c->listen_port = (uint16_t)n;
 		return set_str(&c->listen_address, addr, err);
+	}
+	if (!strcmp(key, "rate_limit")) {
+		if ((r = parse_uint(key, value, 0, 1000000, &n, err)) < 0)
+			return r;
+		c->rate_limit = (unsigned)n;
+		return 0;
 	}
 	if (!strcmp(key, "threads") || !strcmp(key, "max_connections") ||
 	    !strcmp(key, "max_connections_per_ip") || !strcmp(key, "timeout")) {
@@ -341,6 +348,8 @@ static const char default_config[] =
     "max_connections = 1024\n"
     "max_connections_per_ip = 128\n"
     "timeout = 10\n"
+    "# Requests per second from one client address (bursts of twice that); 0 turns it off.\n"
+    "rate_limit = 2000\n"
     "# Challenge sessions and attestation results (seconds).\n"
     "session_lifetime = 300\n"
     "token_lifetime = 300\n"
@@ -590,6 +599,7 @@ int cu_service_start(struct cu_service *svc, struct cu_error *err)
 		.max_conns_per_ip = c->max_connections_per_ip,
 		.timeout = c->timeout,
 		.max_header_size = c->max_header_size,
+		.rate_limit = c->rate_limit,
 		.log = svc->log,
 	};
 	int r;

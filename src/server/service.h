@@ -22,7 +22,7 @@ struct cu_config {
 	char *data_dir;
 	char *listen_address;
 	uint16_t listen_port;
-	unsigned threads, max_connections, max_connections_per_ip, timeout;
+	unsigned threads, max_connections, max_connections_per_ip, timeout, rate_limit;
 	size_t max_body, max_header_size;
 	int64_t session_lifetime, token_lifetime;
 	char *issuer;

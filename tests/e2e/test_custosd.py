@@ -199,6 +199,26 @@ def run(tmp):
         rc = srv.stop()
     check("custosd stops cleanly on SIGTERM", rc == 0, rc)
     audit(data)
+    rate_limit(data)
+
+
+def rate_limit(data):
+    conf = os.path.join(data, "custosd.conf")
+    with open(conf, "a") as f:
+        f.write("rate_limit = 5\n")
+    srv = Server(data)
+    try:
+        codes = [srv.req("GET", "/healthz") for _ in range(30)]
+        limited = [c for c in codes if c[0] == 429]
+        check("rate limit: a client over its rate gets 429 with Retry-After",
+              limited and limited[0][2].get("Retry-After") == "1"
+              and b"too many requests" in limited[0][1], [c[0] for c in codes])
+        check("rate limit: the burst (twice the rate) is served first",
+              all(c[0] == 200 for c in codes[:10]), [c[0] for c in codes])
+        time.sleep(1.2)
+        check("rate limit: the bucket refills", srv.req("GET", "/healthz")[0] == 200)
+    finally:
+        srv.stop()
 
 
 def ops(srv):
