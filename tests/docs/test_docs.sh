@@ -46,5 +46,27 @@ for n in $names; do
 	fi
 done
 
+# Every custosd route outside the KBS protocol is in the OpenAPI file and docs/api.md.
+CUSTOSD=${2:-}
+if [ -n "$CUSTOSD" ]; then
+	routes=$("$CUSTOSD" --list-routes | awk '{print $2}' | sed 's/\.\.\.$//' |
+		grep -v '^/kbs/' | grep -v '^/v1/admin/$' | grep -v '^/v1/release/$' | sort -u)
+	[ -n "$routes" ] || nok "custosd --list-routes printed nothing"
+	for r in $routes /v1/release/; do
+		key=$r
+		[ "$r" = /v1/release/ ] && key=/v1/release/{tenant}/{name}
+		if grep -qF -- "  $key:" "$SRC/docs/openapi.yaml"; then
+			ok "openapi.yaml documents $key"
+		else
+			nok "openapi.yaml does not document $key"
+		fi
+		if grep -qF -- "$(printf %s "$key" | sed 's/{tenant}.*//')" "$SRC/docs/api.md"; then
+			ok "api.md documents $key"
+		else
+			nok "api.md does not document $key"
+		fi
+	done
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
