@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <jose/jose.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "../appraisal/refvalues.h"
 #include "../base/encoding.h"
@@ -144,13 +146,45 @@ static void h_policy_post(struct admin_ctx *c)
 }
 
 /* PUT .../resources/{name} {"secret": base64url, "policy": "<release policy id>"} */
+/* Key material generated inside custosd: raw AES-256, or an EC P-256 private JWK. */
+static int generate_key(const char *kind, uint8_t **ret, size_t *ret_size, json_t **ret_public)
+{
+	if (!strcmp(kind, "aes-256")) {
+		uint8_t *k = malloc(32);
+
+		if (!k || RAND_priv_bytes(k, 32) != 1) {
+			free(k);
+			return -1;
+		}
+		*ret = k;
+		*ret_size = 32;
+		return 0;
+	}
+	if (!strcmp(kind, "ec-p256")) {
+		json_auto_t *jwk = json_pack("{s:s,s:s}", "kty", "EC", "crv", "P-256");
+		char *text;
+
+		if (!jwk || !jose_jwk_gen(NULL, jwk) || !(text = json_dumps(jwk, JSON_COMPACT)))
+			return -1;
+		*ret_public = json_deep_copy(jwk);
+		if (*ret_public)
+			json_object_del(*ret_public, "d");
+		OPENSSL_cleanse((char *)json_string_value(json_object_get(jwk, "d")),
+		                json_string_length(json_object_get(jwk, "d")));
+		*ret = (uint8_t *)text;
+		*ret_size = strlen(text);
+		return 0;
+	}
+	return -1;
+}
+
 static void h_resource_put(struct admin_ctx *c)
 {
 	struct cu_service *svc = c->svc;
 	struct cu_error err = { 0 };
 	struct cu_resource res = { 0 };
-	json_auto_t *body = NULL;
-	const char *secret, *policy;
+	json_auto_t *body = NULL, *public_key = NULL;
+	const char *secret, *policy, *generate;
 	_cleanup_free_ char *doc = NULL;
 	uint8_t *value = NULL;
 	size_t size = 0;
@@ -170,10 +204,12 @@ static void h_resource_put(struct admin_ctx *c)
 		return;
 	}
 	secret = json_string_value(json_object_get(body, "secret"));
+	generate = json_string_value(json_object_get(body, "generate"));
 	policy = json_string_value(json_object_get(body, "policy"));
-	if (!secret || !policy || json_object_size(body) != 2) {
+	if (!!secret == !!generate || !policy || json_object_size(body) != 2) {
 		reply(c, 400, "bad request",
-		      "expected {\"secret\": base64url, \"policy\": \"<release policy id>\"}");
+		      "expected {\"secret\": base64url, \"policy\": \"<release policy id>\"} or "
+		      "{\"generate\": \"aes-256\"|\"ec-p256\", \"policy\": ...}");
 		return;
 	}
 	if (cu_store_policy_get_latest(svc->store, c->tenant, policy, &doc, &rev, &err) < 0) {
@@ -183,8 +219,15 @@ static void h_resource_put(struct admin_ctx *c)
 		          : err.message);
 		return;
 	}
-	if (cu_base64url_decode(secret, strlen(secret), &value, &size) < 0 || size == 0 ||
-	    size > CU_LIMIT_RESOURCE_SIZE) {
+	if (generate) {
+		/* A key made here, never exported except wrapped to an attested TEE. */
+		if (generate_key(generate, &value, &size, &public_key) < 0) {
+			reply(c, 400, "bad request",
+			      "generate: \"aes-256\" (32 random bytes) or \"ec-p256\" (a JWK)");
+			return;
+		}
+	} else if (cu_base64url_decode(secret, strlen(secret), &value, &size) < 0 || size == 0 ||
+	           size > CU_LIMIT_RESOURCE_SIZE) {
 		if (value)
 			OPENSSL_clear_free(value, size);
 		reply(c, 400, "bad request", "secret: base64url of 1 byte to 64 KiB");
@@ -199,12 +242,19 @@ static void h_resource_put(struct admin_ctx *c)
 	}
 	OPENSSL_clear_free(value, size);
 	if (audit_admin(c, "resource-put",
-	                json_pack("{s:s,s:s,s:s}", "tenant", c->tenant, "resource", c->name,
-	                          "policy", policy)) == 0) {
-		if (cu_store_resource_put(svc->store, c->tenant, c->name, &res, &err) < 0)
+	                json_pack("{s:s,s:s,s:s,s:s}", "tenant", c->tenant, "resource", c->name,
+	                          "policy", policy, "origin",
+	                          generate ? "generated" : "imported")) == 0) {
+		if (cu_store_resource_put(svc->store, c->tenant, c->name, &res, &err) < 0) {
 			reply(c, 503, "store", err.message);
-		else
-			cu_http_reply_text(c->resp, 201, "application/json", "{\"status\":\"ok\"}");
+		} else {
+			json_t *j = json_pack("{s:s}", "status", "ok");
+
+			if (j && public_key)
+				json_object_set(j, "public_key", public_key);
+			cu_http_reply_json(c->resp, 201, j);
+			json_decref(j);
+		}
 	}
 	free(res.sealed);
 }

@@ -491,6 +491,28 @@ def releases(srv, data, pki, tmp):
         check(f"native release ({kty})", st == 200 and decrypt(keyfile, b) == secret,
               (st, b[:200]))
 
+    # A key generated inside custosd: only its public half ever leaves, except wrapped to a TEE.
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/signing",
+                       {"generate": "ec-p256", "policy": "payments-key"}, headers=bearer(admin))
+    gen = json.loads(b) if st == 201 else {}
+    check("admin: generate an EC key inside custosd; only the public key is returned",
+          st == 201 and gen.get("public_key", {}).get("kty") == "EC"
+          and "d" not in gen.get("public_key", {}), b)
+    keyfile = os.path.join(tmp, "tee-EC.jwk")
+    pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(keyfile, "rb").read(),
+                                    capture_output=True, check=True).stdout)
+    st, cookie, token = kbs_session_with_key(srv, pki, pub)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/signing", headers={"Cookie": cookie})
+    released = json.loads(decrypt(keyfile, b) or b"{}") if st == 200 else {}
+    check("the generated key is released to the attested TEE, private part included",
+          released.get("d") and released.get("x") == gen.get("public_key", {}).get("x"))
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/aes",
+                       {"generate": "aes-256", "policy": "payments-key"}, headers=bearer(admin))
+    check("admin: generate an AES-256 key", st == 201 and b"public_key" not in b, b)
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/bad",
+                       {"generate": "rsa-1024", "policy": "payments-key"}, headers=bearer(admin))
+    check("admin: an unknown key kind is refused", st == 400, b)
+
     # Denials, each explained.
     pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(
         os.path.join(tmp, "tee-EC.jwk"), "rb").read(), capture_output=True, check=True).stdout)
