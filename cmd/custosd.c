@@ -12,6 +12,7 @@
 
 #include "../src/base/error.h"
 #include "../src/server/admin.h"
+#include "../src/server/kek_pkcs11.h"
 #include "../src/server/service.h"
 
 static const char *prog = "custosd";
@@ -31,6 +32,8 @@ static void usage(FILE *f)
 	    "                           key, key-encryption key, admin credential (all 0600),\n"
 	    "                           configuration, default policy, database\n"
 	    "  --data DIR               serve the data directory DIR (reads DIR/custosd.conf)\n"
+	    "  kek-create --pkcs11-module SO --token LABEL --pin-file FILE [--label L]\n"
+	    "                           generate the key-encryption key inside an HSM\n"
 	    "\n"
 	    "Options (each overrides the configuration file):\n"
 	    "  --config FILE            configuration file (default DIR/custosd.conf)\n"
@@ -195,8 +198,57 @@ out:
 	return r;
 }
 
+/* custosd kek-create: the AES-256 key-encryption key, generated inside a PKCS#11 token. */
+static int kek_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pkcs11-module", required_argument, NULL, 'm' },
+		{ "token", required_argument, NULL, 't' },
+		{ "pin-file", required_argument, NULL, 'p' },
+		{ "label", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cu_p11_opts o = { .label = "custos-kek" };
+	struct cu_error err = { 0 };
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			o.module = optarg;
+			break;
+		case 't':
+			o.token = optarg;
+			break;
+		case 'p':
+			o.pin_file = optarg;
+			break;
+		case 'l':
+			o.label = optarg;
+			break;
+		default:
+			return usage_error("kek-create: invalid option");
+		}
+	}
+	if (!o.module || !o.token || !o.pin_file || optind != argc)
+		return usage_error("usage: custosd kek-create --pkcs11-module SO --token LABEL "
+		                   "--pin-file FILE [--label custos-kek]");
+	if (cu_p11_create_key(&o, &err) < 0) {
+		fprintf(stderr, "%s: kek-create: %s\n", prog, err.message);
+		return 1;
+	}
+	printf("created the AES-256 key \"%s\" in token \"%s\" (sensitive, not extractable)\n"
+	       "set kek_pkcs11_module, kek_pkcs11_token, kek_pkcs11_pin_file and kek_pkcs11_label "
+	       "in custosd.conf\n",
+	       o.label, o.token);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "kek-create"))
+		return kek_create(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "init")) {
 		struct cu_error err = { 0 };
 

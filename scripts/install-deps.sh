@@ -21,6 +21,8 @@ libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev
 libcurl4-openssl-dev
+libp11-kit-dev
+softhsm2
 "
 
 missing=""

@@ -56,7 +56,11 @@ void cu_config_free(struct cu_config *c)
 		          &c->database,
 		          &c->log,
 		          &c->kek,
-		          &c->admin_key };
+		          &c->admin_key,
+		          &c->kek_pkcs11_module,
+		          &c->kek_pkcs11_token,
+		          &c->kek_pkcs11_pin_file,
+		          &c->kek_pkcs11_label };
 
 	for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
 		free(*strs[i]);
@@ -160,6 +164,10 @@ int cu_config_set(struct cu_config *c, const char *key, const char *value, struc
 		    (int64_t)n;
 		return 0;
 	}
+	if (!strcmp(key, "kek_pkcs11_token"))
+		return set_str(&c->kek_pkcs11_token, strdup(value), err);
+	if (!strcmp(key, "kek_pkcs11_label"))
+		return set_str(&c->kek_pkcs11_label, strdup(value), err);
 	if (!strcmp(key, "issuer"))
 		return set_str(&c->issuer, strdup(value), err);
 	if (!strcmp(key, "collateral")) {
@@ -187,6 +195,8 @@ int cu_config_set(struct cu_config *c, const char *key, const char *value, struc
 			{ "log", offsetof(struct cu_config, log) },
 			{ "kek", offsetof(struct cu_config, kek) },
 			{ "admin_key", offsetof(struct cu_config, admin_key) },
+			{ "kek_pkcs11_module", offsetof(struct cu_config, kek_pkcs11_module) },
+			{ "kek_pkcs11_pin_file", offsetof(struct cu_config, kek_pkcs11_pin_file) },
 		};
 		for (size_t i = 0; i < ELEMENTSOF(paths); i++)
 			if (!strcmp(key, paths[i].key))
@@ -362,6 +372,11 @@ static const char default_config[] =
     "database = custosd.db\n"
     "# Key-encryption key for stored secrets, and the public key that signs admin tokens.\n"
     "kek = keys/kek.hex\n"
+    "# Or keep the KEK in an HSM (a key made with 'custosd kek-create'):\n"
+    "# kek_pkcs11_module = /usr/lib/softhsm/libsofthsm2.so\n"
+    "# kek_pkcs11_token = custos\n"
+    "# kek_pkcs11_pin_file = keys/hsm-pin\n"
+    "# kek_pkcs11_label = custos-kek\n"
     "admin_key = keys/admin-pub.pem\n"
     "# Vendor certificates and CRLs (the AMD ARKs are built in); repeatable.\n"
     "collateral = collateral\n";
@@ -564,10 +579,23 @@ int cu_service_load(struct cu_service *svc, struct cu_error *err)
 	if ((r = cu_policy_load_file(&svc->appraisal, c->appraisal_policy, svc->refvalues, err)) <
 	    0)
 		return r;
-	if (!c->kek)
-		return cu_fail(err, CU_ERR_INVALID_ARG, STAGE, "configuration incomplete: kek");
-	if ((r = cu_kek_load(c->kek, &svc->kek, err)) < 0)
-		return r;
+	if (c->kek_pkcs11_module) {
+		if (!c->kek_pkcs11_token || !c->kek_pkcs11_pin_file)
+			return cu_fail(err, CU_ERR_INVALID_ARG, STAGE,
+			               "configuration incomplete: kek_pkcs11_module needs "
+			               "kek_pkcs11_token and kek_pkcs11_pin_file");
+		if ((r = cu_kek_open_pkcs11(
+		         c->kek_pkcs11_module, c->kek_pkcs11_token, c->kek_pkcs11_pin_file,
+		         c->kek_pkcs11_label ? c->kek_pkcs11_label : "custos-kek", &svc->kek,
+		         err)) < 0)
+			return r;
+	} else {
+		if (!c->kek)
+			return cu_fail(err, CU_ERR_INVALID_ARG, STAGE,
+			               "configuration incomplete: kek");
+		if ((r = cu_kek_load(c->kek, &svc->kek, err)) < 0)
+			return r;
+	}
 	if (c->admin_key && (r = load_admin_key(svc, c->admin_key, err)) < 0)
 		return r;
 	if (cu_policy_get_kind(svc->appraisal) != CU_POLICY_APPRAISAL)

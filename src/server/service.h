@@ -36,7 +36,9 @@ struct cu_config {
 	char *database;           /* path */
 	char *kek;                /* path: key-encryption key (hex) */
 	char *admin_key;          /* path: admin public key (PEM, Ed25519 or EC) */
-	char *log;                /* path, or NULL for standard error */
+	char *kek_pkcs11_module;  /* when set, the KEK is a key in this PKCS#11 module's token */
+	char *kek_pkcs11_token, *kek_pkcs11_pin_file, *kek_pkcs11_label;
+	char *log; /* path, or NULL for standard error */
 };
 
 void cu_config_defaults(struct cu_config *c);

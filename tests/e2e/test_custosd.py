@@ -200,6 +200,74 @@ def run(tmp):
     check("custosd stops cleanly on SIGTERM", rc == 0, rc)
     audit(data)
     rate_limit(data)
+    hsm(tmp, pki)
+
+
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def hsm(tmp, pki):
+    """The KEK in a PKCS#11 token (SoftHSM2): secrets sealed inside the token."""
+    if not os.path.exists(SOFTHSM) or not shutil.which("softhsm2-util"):
+        check("SoftHSM2 is installed (scripts/install-deps.sh)", False, SOFTHSM)
+        return
+    data = os.path.join(tmp, "hsm-data")
+    tokens = os.path.join(tmp, "tokens")
+    os.makedirs(tokens)
+    conf = os.path.join(tmp, "softhsm2.conf")
+    with open(conf, "w") as f:
+        f.write(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
+    os.environ["SOFTHSM2_CONF"] = conf
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "custos", "--pin",
+                    "1234", "--so-pin", "5678"], check=True, capture_output=True)
+    subprocess.run([CUSTOSD, "init", data], check=True, capture_output=True)
+    pin = os.path.join(data, "keys/hsm-pin")
+    with open(pin, "w") as f:
+        f.write("1234\n")
+    os.chmod(pin, 0o600)
+    args = ["--pkcs11-module", SOFTHSM, "--token", "custos", "--pin-file", pin]
+    r = subprocess.run([CUSTOSD, "kek-create", *args], capture_output=True, text=True)
+    check("hsm: kek-create makes the AES-256 key in the token", r.returncode == 0, r.stderr)
+    r = subprocess.run([CUSTOSD, "kek-create", *args], capture_output=True, text=True)
+    check("hsm: an existing KEK is never replaced", r.returncode == 1 and "exists" in r.stderr,
+          r.stderr)
+    os.unlink(os.path.join(data, "keys/kek.hex"))
+    with open(os.path.join(data, "custosd.conf"), "a") as f:
+        f.write(f"kek_pkcs11_module = {SOFTHSM}\nkek_pkcs11_token = custos\n"
+                f"kek_pkcs11_pin_file = keys/hsm-pin\n")
+    for f in ("ask.pem", "vcek.pem"):
+        shutil.copy(os.path.join(pki, f), os.path.join(data, "collateral"))
+    measurement = report(pki)[0x90:0xC0].hex()
+    with open(os.path.join(data, "refvalues.json"), "w") as f:
+        json.dump({"version": 1, "sets": {"measurements": {"values": [measurement]}}}, f)
+    keyfile = os.path.join(tmp, "tee-EC.jwk")
+    pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(keyfile, "rb").read(),
+                                    capture_output=True, check=True).stdout)
+    secret = b"sealed inside the HSM"
+    for round_ in (1, 2):
+        srv = Server(data, ["--insecure-test-root", os.path.join(pki, "ark.pem")])
+        try:
+            admin = admin_token(data, "admin")
+            if round_ == 1:
+                srv.req("PUT", "/v1/admin/tenants/t", headers=bearer(admin))
+                srv.req("POST", "/v1/admin/tenants/t/policies", RELEASE_POLICY,
+                        headers=bearer(admin))
+                st, b, _ = srv.req("PUT", "/v1/admin/tenants/t/resources/hsm/s",
+                                   {"secret": b64u(secret), "policy": "payments-key"},
+                                   headers=bearer(admin))
+                check("hsm: a secret is sealed through the token", st == 201, b)
+            st, cookie, token = kbs_session_with_key(srv, pki, pub)
+            st, b, _ = srv.req("GET", "/kbs/v0/resource/t/hsm/s", headers={"Cookie": cookie})
+            check(f"hsm: released and decrypted (custosd start {round_})",
+                  st == 200 and decrypt(keyfile, b) == secret, (st, b[:200]))
+        finally:
+            srv.stop()
+    with open(pin, "w") as f:
+        f.write("0000\n")
+    r = subprocess.run([CUSTOSD, "--data", data, "--listen", "127.0.0.1:0"], capture_output=True,
+                       text=True, timeout=30)
+    check("hsm: a wrong PIN stops custosd with a clear reason",
+          r.returncode != 0 and "C_Login" in r.stderr, r.stderr)
 
 
 def rate_limit(data):
