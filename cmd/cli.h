@@ -47,6 +47,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_admin_client(int argc, char **argv);
 
 /* Load a policy, with reference values when `refvalues` is not NULL. */
 int load_policy(const char *path, const char *refvalues, cu_policy **ret, struct cu_error *err);

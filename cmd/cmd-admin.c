@@ -50,12 +50,12 @@ int cmd_admin(int argc, char **argv)
 	char *end;
 	int c;
 
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+	if (argc < 2 || !strcmp(argv[1], "help")) {
 		admin_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	if (strcmp(argv[1], "token"))
-		return usage_error("unknown admin command '%s' (token)", argv[1]);
+		return cmd_admin_client(argc, argv);
 	optind = 1;
 	while ((c = getopt_long(argc - 1, argv + 1, "h", options, NULL)) != -1) {
 		switch (c) {

@@ -38,21 +38,23 @@ URL=$(sed -n 's/.*listening on //p' "$DEMO/custosd.out")
 head -1 "$DEMO/custosd.err"
 echo "custosd: $URL"
 CA="$DEMO/data/tls/cert.pem"
-TOKEN=$("$B/custos" admin token --key "$DEMO/data/keys/admin-key.pem" --role admin --sub demo)
-api() { curl -sS --fail-with-body --cacert "$CA" -H "Authorization: Bearer $TOKEN" "$@"; echo; }
+ADMIN="$B/custos admin --url $URL --ca $CA --key $DEMO/data/keys/admin-key.pem"
 
-step "4. A tenant, a release policy pinned to the measurement, and a secret"
-api -X PUT "$URL/v1/admin/tenants/payments"
-api -X POST "$URL/v1/admin/tenants/payments/policies" --data-binary @- <<JSON
+step "4. A tenant, a release policy pinned to the measurement, and a secret (custos admin)"
+$ADMIN tenant create payments
+cat >"$DEMO/policy.json" <<JSON
 {"version": 1, "kind": "release", "id": "payments-db", "revision": 1,
  "description": "only the payments image, attested and affirmed",
  "allow": {"allOf": [
    {"claim": "submods.cpu0.ear.veraison.annotated-evidence.measurement", "equals": "$GOOD"},
    {"claim": "submods.cpu0.ear.status", "equals": "affirming"}]}}
 JSON
+$ADMIN policy put payments "$DEMO/policy.json"
 SECRET="postgres://payments:correct-horse-battery-staple@db/payments"
-api -X PUT "$URL/v1/admin/tenants/payments/resources/db/password" \
-	--data "{\"secret\": \"$(printf %s "$SECRET" | base64 -w0 | tr '+/' '-_' | tr -d =)\", \"policy\": \"payments-db\"}"
+printf %s "$SECRET" >"$DEMO/secret.in"
+$ADMIN resource put payments db/password --policy payments-db --secret-file "$DEMO/secret.in"
+rm -f "$DEMO/secret.in"
+$ADMIN resource list payments
 
 step "5. The payments workload attests (KBS protocol 0.4.0) and receives the secret"
 "$B/custos-agent" get-resource kbs:///payments/db/password --url "$URL" --ca "$CA" \

@@ -607,6 +607,44 @@ def releases(srv, data, pki, tmp):
                        headers={"Cookie": cookie})
     check("RSA1_5 tee-pubkey: refused", st == 401 and b"RSA1_5" in b, b)
 
+    # The same through the custos admin client.
+    cli = [CUSTOS, "admin", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
+           os.path.join(data, "tls/cert.pem"), "--key", os.path.join(data, "keys/admin-key.pem")]
+    r = subprocess.run(cli + ["tenant", "create", "cli"], capture_output=True, text=True)
+    check("custos admin tenant create", r.returncode == 0 and "cli: ready" in r.stdout, r.stderr)
+    pol = os.path.join(tmp, "cli-policy.json")
+    with open(pol, "w") as f:
+        json.dump(dict(RELEASE_POLICY, id="cli-policy"), f)
+    r = subprocess.run(cli + ["policy", "put", "cli", pol], capture_output=True, text=True)
+    check("custos admin policy put", r.returncode == 0 and "policy:cli-policy@1" in r.stdout,
+          r.stderr)
+    sec = os.path.join(tmp, "cli-secret")
+    with open(sec, "wb") as f:
+        f.write(b"from the CLI")
+    r = subprocess.run(cli + ["resource", "put", "cli", "app/secret", "--policy", "cli-policy",
+                              "--secret-file", sec], capture_output=True, text=True)
+    check("custos admin resource put", r.returncode == 0, r.stderr)
+    r = subprocess.run(cli + ["resource", "list", "cli"], capture_output=True, text=True)
+    check("custos admin resource list: a readable table",
+          r.returncode == 0 and "app/secret" in r.stdout and "cli-policy" in r.stdout
+          and "from the CLI" not in r.stdout, r.stdout + r.stderr)
+    r = subprocess.run(cli + ["--json", "resource", "list", "cli"], capture_output=True, text=True)
+    check("custos admin --json prints the reply",
+          r.returncode == 0 and json.loads(r.stdout)["resources"][0]["name"] == "app/secret")
+    r = subprocess.run(cli + ["resource", "put", "cli", "x", "--policy", "nope", "--generate",
+                              "aes-256"], capture_output=True, text=True)
+    check("custos admin: a refusal exits 1 with custosd's reason",
+          r.returncode == 1 and "does not exist" in r.stderr, r.stderr)
+    r = subprocess.run(cli + ["audit", "verify"], capture_output=True, text=True)
+    check("custos admin audit verify", r.returncode == 0 and "intact" in r.stdout, r.stderr)
+    r = subprocess.run([CUSTOS, "admin", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
+                        os.path.join(data, "tls/cert.pem"), "--key",
+                        os.path.join(data, "keys/admin-key.pem"), "--role", "tenant-admin",
+                        "--tenant", "other", "resource", "list", "cli"],
+                       capture_output=True, text=True)
+    check("custos admin as another tenant's admin: refused (403)",
+          r.returncode == 1 and "403" in r.stderr, r.stderr)
+
     # Tenant isolation and the admin route table.
     other_admin = admin_token(data, "tenant-admin", "other")
     st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/stolen",

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * custos admin COMMAND: a client of custosd's admin API (docs/api.md). Tokens
+ * are minted per call from the admin key (--key), or given (--token).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "../src/base/encoding.h"
+#include "../src/base/fileio.h"
+#include "../src/base/limits.h"
+#include "../src/base/time.h"
+#include "../src/crypto/jwt.h"
+#include "../src/crypto/openssl-util.h"
+#include "cli.h"
+
+struct admin_args {
+	const char *url, *ca, *key, *token, *role, *tenant_claim;
+	const char *secret_file, *generate, *policy;
+	bool json;
+	char **rest;
+	int n_rest;
+};
+
+static void client_usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "Usage: %s admin [--url URL] [--ca FILE] (--key FILE | --token JWT) [--json] COMMAND\n"
+	    "\n"
+	    "Commands (custosd's admin API, docs/api.md):\n"
+	    "  tenant create TENANT\n"
+	    "  policy put TENANT FILE                   store a release policy (immutable per "
+	    "revision)\n"
+	    "  resource put TENANT NAME --policy ID (--secret-file FILE | --generate "
+	    "aes-256|ec-p256)\n"
+	    "  resource list TENANT\n"
+	    "  audit verify\n"
+	    "  token --key FILE --role ROLE [--tenant T]  mint a token only (no server needed)\n"
+	    "\n"
+	    "  --url URL      custosd (default https://127.0.0.1:8443)\n"
+	    "  --ca FILE      its TLS certificate or CA (custosd init: DATA_DIR/tls/cert.pem)\n"
+	    "  --key FILE     the admin private key (DATA_DIR/keys/admin-key.pem): a short-lived\n"
+	    "                 token is minted for each call (role admin, or --role/--tenant)\n"
+	    "  --token JWT    use this token instead\n"
+	    "  --json         print the server's JSON reply as it is\n"
+	    "\n"
+	    "Exit status: 0 done, 1 refused by custosd (its reason is printed), 2 usage error or\n"
+	    "custosd unreachable.\n",
+	    prog);
+}
+
+static char *mint(const char *key, const char *role, const char *tenant, long long lifetime,
+                  const char *sub)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
+	json_auto_t *claims = NULL;
+	struct cu_error err = { 0 };
+	char *token = NULL;
+	FILE *f = fopen(key, "re");
+
+	if (!f || !(pk = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
+		if (f)
+			fclose(f);
+		fprintf(stderr, "%s: %s: cannot read a PEM private key\n", prog, key);
+		return NULL;
+	}
+	fclose(f);
+	claims = json_pack("{s:s,s:s,s:I,s:I}", "role", role, "sub", sub, "iat",
+	                   (json_int_t)time(NULL), "exp", (json_int_t)(time(NULL) + lifetime));
+	if (claims && tenant)
+		json_object_set_new(claims, "tenant", json_string(tenant));
+	if (!claims || cu_token_sign_pkey(pk, claims, &token, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message[0] ? err.message : "out of memory");
+		return NULL;
+	}
+	return token;
+}
+
+struct reply {
+	char *data;
+	size_t size;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
+{
+	struct reply *b = ud;
+	size_t add = size * n;
+	char *nd;
+
+	if (b->size + add > CU_LIMIT_HTTP_BODY)
+		return 0;
+	nd = realloc(b->data, b->size + add + 1);
+	if (!nd)
+		return 0;
+	memcpy(nd + b->size, ptr, add);
+	b->data = nd;
+	b->size += add;
+	b->data[b->size] = '\0';
+	return add;
+}
+
+/* One admin call; prints the outcome. Returns an exit code; *ret gets the JSON reply. */
+static int call(const struct admin_args *a, const char *method, const char *path, const char *body,
+                json_t **ret)
+{
+	_cleanup_free_ char *token = NULL, *auth = NULL, *url = NULL;
+	struct curl_slist *h = NULL;
+	struct reply r = { 0 };
+	long status = 0;
+	CURLcode rc;
+	CURL *c;
+
+	token = a->token ? strdup(a->token)
+	                 : mint(a->key, a->role ? a->role : "admin", a->tenant_claim, 300,
+	                        "custos-admin-cli");
+	if (!token || asprintf(&auth, "Authorization: Bearer %s", token) < 0 ||
+	    asprintf(&url, "%s%s", a->url, path) < 0)
+		return EXIT_USAGE;
+	c = curl_easy_init();
+	if (!c)
+		return EXIT_USAGE;
+	h = curl_slist_append(h, auth);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (a->ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->ca);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	OPENSSL_cleanse(auth, strlen(auth));
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "%s: %s: %s\n", prog, url, curl_easy_strerror(rc));
+		free(r.data);
+		return EXIT_USAGE;
+	}
+	*ret = r.data ? json_loads(r.data, 0, NULL) : NULL;
+	if (a->json && r.data)
+		puts(r.data);
+	free(r.data);
+	if (status < 200 || status > 299) {
+		const char *detail = json_string_value(json_object_get(*ret, "detail"));
+		fprintf(stderr, "%s: %s %s: refused (HTTP %ld): %s\n", prog, method, path, status,
+		        detail ? detail : "no reason given");
+		return EXIT_REJECTED;
+	}
+	return 0;
+}
+
+static int need(const struct admin_args *a, int n, const char *usage)
+{
+	if (a->n_rest != n)
+		return usage_error("usage: custos admin %s", usage);
+	return 0;
+}
+
+int cmd_admin_client(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "ca", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "token", required_argument, NULL, 't' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "tenant", required_argument, NULL, 'T' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ "generate", required_argument, NULL, 'g' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct admin_args a = { .url = "https://127.0.0.1:8443" };
+	json_auto_t *reply = NULL;
+	char path[1024];
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			a.url = optarg;
+			break;
+		case 'c':
+			a.ca = optarg;
+			break;
+		case 'k':
+			a.key = optarg;
+			break;
+		case 't':
+			a.token = optarg;
+			break;
+		case 'r':
+			a.role = optarg;
+			break;
+		case 'T':
+			a.tenant_claim = optarg;
+			break;
+		case 's':
+			a.secret_file = optarg;
+			break;
+		case 'g':
+			a.generate = optarg;
+			break;
+		case 'p':
+			a.policy = optarg;
+			break;
+		case 'j':
+			a.json = true;
+			break;
+		case 'h':
+			client_usage(stdout);
+			return 0;
+		default:
+			return usage_error("%s", "invalid option");
+		}
+	}
+	a.rest = argv + optind;
+	a.n_rest = argc - optind;
+	if (a.n_rest < 2) {
+		client_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!a.key == !a.token)
+		return usage_error("give the admin key (--key) or a token (--token)");
+	if (strlen(a.url) > 512)
+		return usage_error("--url is too long");
+
+	if (!strcmp(a.rest[0], "tenant") && !strcmp(a.rest[1], "create")) {
+		if ((r = need(&a, 3, "tenant create TENANT")))
+			return r;
+		snprintf(path, sizeof(path), "/v1/admin/tenants/%.200s", a.rest[2]);
+		r = call(&a, "PUT", path, NULL, &reply);
+		if (!r && !a.json)
+			printf("tenant %s: ready\n", a.rest[2]);
+		return r;
+	}
+	if (!strcmp(a.rest[0], "policy") && !strcmp(a.rest[1], "put")) {
+		_cleanup_free_ uint8_t *doc = NULL;
+		struct cu_error err = { 0 };
+		size_t size;
+
+		if ((r = need(&a, 4, "policy put TENANT FILE")))
+			return r;
+		if (cu_read_file(a.rest[3], CU_LIMIT_POLICY_SIZE, &doc, &size, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.message);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/v1/admin/tenants/%.200s/policies", a.rest[2]);
+		r = call(&a, "POST", path, (const char *)doc, &reply);
+		if (!r && !a.json)
+			printf("stored %s\n",
+			       json_string_value(json_object_get(reply, "policy")) ?: "");
+		return r;
+	}
+	if (!strcmp(a.rest[0], "resource") && !strcmp(a.rest[1], "put")) {
+		_cleanup_free_ char *body = NULL, *b64 = NULL;
+		json_auto_t *j = NULL;
+
+		if ((r = need(&a, 4,
+		              "resource put TENANT NAME --policy ID (--secret-file FILE | "
+		              "--generate KIND)")))
+			return r;
+		if (!a.policy || !a.secret_file == !a.generate)
+			return usage_error("resource put needs --policy and one of --secret-file, "
+			                   "--generate");
+		if (a.secret_file) {
+			uint8_t *secret = NULL;
+			size_t size = 0;
+			struct cu_error err = { 0 };
+
+			if (cu_read_file(a.secret_file, CU_LIMIT_RESOURCE_SIZE, &secret, &size,
+			                 &err) < 0) {
+				fprintf(stderr, "%s: %s\n", prog, err.message);
+				return EXIT_USAGE;
+			}
+			b64 = cu_base64url_encode_alloc(secret, size);
+			OPENSSL_clear_free(secret, size);
+			j = b64 ? json_pack("{s:s,s:s}", "secret", b64, "policy", a.policy) : NULL;
+			OPENSSL_cleanse(b64, b64 ? strlen(b64) : 0);
+		} else {
+			j = json_pack("{s:s,s:s}", "generate", a.generate, "policy", a.policy);
+		}
+		body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (!body)
+			return EXIT_USAGE;
+		snprintf(path, sizeof(path), "/v1/admin/tenants/%.200s/resources/%.256s", a.rest[2],
+		         a.rest[3]);
+		r = call(&a, "PUT", path, body, &reply);
+		OPENSSL_cleanse(body, strlen(body));
+		if (!r && !a.json) {
+			printf("resource %s/%s stored under policy %s\n", a.rest[2], a.rest[3],
+			       a.policy);
+			if (json_object_get(reply, "public_key")) {
+				char *pk =
+				    json_dumps(json_object_get(reply, "public_key"), JSON_COMPACT);
+				printf("public key: %s\n", pk ? pk : "?");
+				free(pk);
+			}
+		}
+		return r;
+	}
+	if (!strcmp(a.rest[0], "resource") && !strcmp(a.rest[1], "list")) {
+		size_t i;
+		json_t *e;
+
+		if ((r = need(&a, 3, "resource list TENANT")))
+			return r;
+		snprintf(path, sizeof(path), "/v1/admin/tenants/%.200s/resources", a.rest[2]);
+		r = call(&a, "GET", path, NULL, &reply);
+		if (!r && !a.json) {
+			printf("%-40s %-24s %s\n", "RESOURCE", "POLICY", "CREATED");
+			json_array_foreach (json_object_get(reply, "resources"), i, e) {
+				char t[32];
+
+				cu_time_format_rfc3339(
+				    json_integer_value(json_object_get(e, "created")), t,
+				    sizeof(t));
+				printf("%-40s %-24s %s\n",
+				       json_string_value(json_object_get(e, "name")),
+				       json_string_value(json_object_get(e, "policy")), t);
+			}
+		}
+		return r;
+	}
+	if (!strcmp(a.rest[0], "audit") && !strcmp(a.rest[1], "verify")) {
+		if ((r = need(&a, 2, "audit verify")))
+			return r;
+		r = call(&a, "GET", "/v1/admin/audit/verify", NULL, &reply);
+		if (!r && !a.json)
+			printf("audit log intact: %lld records\n",
+			       (long long)json_integer_value(json_object_get(reply, "records")));
+		return r;
+	}
+	return usage_error("unknown admin command '%s %s' (custos admin --help)", a.rest[0],
+	                   a.rest[1]);
+}
