@@ -42,6 +42,9 @@ static void client_usage(FILE *f)
 	    "  resource put TENANT NAME --policy ID (--secret-file FILE | --generate "
 	    "aes-256|ec-p256)\n"
 	    "  resource list TENANT\n"
+	    "  refvalues put TENANT FILE                a new revision of the tenant's reference "
+	    "values\n"
+	    "  refvalues get TENANT                     the revision in force\n"
 	    "  audit verify\n"
 	    "  token --key FILE --role ROLE [--tenant T]  mint a token only (no server needed)\n"
 	    "\n"
@@ -268,6 +271,38 @@ int cmd_admin_client(int argc, char **argv)
 		if (!r && !a.json)
 			printf("stored %s\n",
 			       json_string_value(json_object_get(reply, "policy")) ?: "");
+		return r;
+	}
+	if (!strcmp(a.rest[0], "refvalues") && !strcmp(a.rest[1], "put")) {
+		_cleanup_free_ uint8_t *doc = NULL;
+		struct cu_error err = { 0 };
+		size_t size;
+
+		if ((r = need(&a, 4, "refvalues put TENANT FILE")))
+			return r;
+		if (cu_read_file(a.rest[3], CU_LIMIT_REFVALUES_SIZE, &doc, &size, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.message);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/v1/admin/tenants/%.200s/refvalues", a.rest[2]);
+		r = call(&a, "POST", path, (const char *)doc, &reply);
+		if (!r && !a.json)
+			printf("reference values of %s: revision %lld in force\n", a.rest[2],
+			       (long long)json_integer_value(json_object_get(reply, "revision")));
+		return r;
+	}
+	if (!strcmp(a.rest[0], "refvalues") && !strcmp(a.rest[1], "get")) {
+		if ((r = need(&a, 3, "refvalues get TENANT")))
+			return r;
+		snprintf(path, sizeof(path), "/v1/admin/tenants/%.200s/refvalues", a.rest[2]);
+		r = call(&a, "GET", path, NULL, &reply);
+		if (!r && !a.json) {
+			char *doc = json_dumps(json_object_get(reply, "document"), JSON_INDENT(2));
+			printf("revision %lld\n%s\n",
+			       (long long)json_integer_value(json_object_get(reply, "revision")),
+			       doc ? doc : "");
+			free(doc);
+		}
 		return r;
 	}
 	if (!strcmp(a.rest[0], "resource") && !strcmp(a.rest[1], "put")) {

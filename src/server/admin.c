@@ -20,6 +20,7 @@
 #include "../base/json.h"
 #include "../base/limits.h"
 #include "../appraisal/policy.h"
+#include "../crypto/sig.h"
 #include "admin.h"
 #include "secrets.h"
 #include "service.h"
@@ -114,14 +115,20 @@ static void h_policy_post(struct admin_ctx *c)
 	struct cu_service *svc = c->svc;
 	struct cu_error err = { 0 };
 	_cleanup_(cu_policy_freep) cu_policy *p = NULL;
+	_cleanup_(cu_refvalues_freep) cu_refvalues *rv = NULL;
 	_cleanup_free_ char *doc = NULL;
 	json_t *j;
 	int r;
 
 	if (!tenant_exists(c))
 		return;
+	if (cu_service_tenant_refvalues(svc, c->tenant, &rv, &err) < 0) {
+		reply(c, 503, "refvalues", err.message);
+		return;
+	}
 	doc = strndup((const char *)c->req->body, c->req->body_size);
-	if (!doc || cu_policy_load(&p, doc, strlen(doc), svc->refvalues, &err) < 0) {
+	/* Checked against the tenant's reference values in force: unknown sets are errors now. */
+	if (!doc || cu_policy_load(&p, doc, strlen(doc), rv, &err) < 0) {
 		reply(c, 400, "policy", doc ? err.message : "out of memory");
 		return;
 	}
@@ -259,6 +266,59 @@ static void h_resource_put(struct admin_ctx *c)
 	free(res.sealed);
 }
 
+/* POST .../refvalues: a new revision of the tenant's reference values (custos-policy(5)). */
+static void h_refvalues_post(struct admin_ctx *c)
+{
+	struct cu_service *svc = c->svc;
+	struct cu_error err = { 0 };
+	_cleanup_(cu_refvalues_freep) cu_refvalues *rv = NULL;
+	_cleanup_free_ char *doc = NULL;
+	uint8_t md[32];
+	char digest[65];
+	int64_t rev = 0;
+	json_t *j;
+
+	if (!tenant_exists(c))
+		return;
+	doc = strndup((const char *)c->req->body, c->req->body_size);
+	if (!doc || cu_refvalues_load(&rv, doc, strlen(doc), &err) < 0) {
+		reply(c, 400, "refvalues", doc ? err.message : "out of memory");
+		return;
+	}
+	cu_sha256(doc, strlen(doc), md);
+	cu_hex_encode(md, sizeof(md), digest);
+	if (audit_admin(c, "refvalues-put",
+	                json_pack("{s:s,s:s}", "tenant", c->tenant, "sha256", digest)) < 0)
+		return;
+	if (cu_store_refvalues_put(svc->store, c->tenant, doc, digest, c->now, &rev, &err) < 0) {
+		reply(c, 503, "store", err.message);
+		return;
+	}
+	j = json_pack("{s:s,s:I,s:s}", "tenant", c->tenant, "revision", (json_int_t)rev, "sha256",
+	              digest);
+	cu_http_reply_json(c->resp, 201, j);
+	json_decref(j);
+}
+
+static void h_refvalues_get(struct admin_ctx *c)
+{
+	struct cu_error err = { 0 };
+	_cleanup_free_ char *doc = NULL;
+	json_auto_t *parsed = NULL, *j = NULL;
+	int64_t rev;
+
+	if (!tenant_exists(c))
+		return;
+	if (cu_store_refvalues_get_latest(c->svc->store, c->tenant, &doc, &rev, &err) < 0) {
+		reply(c, err.code == CU_ERR_NOT_FOUND ? 404 : 503, "refvalues", err.message);
+		return;
+	}
+	parsed = json_loads(doc, 0, NULL);
+	j = json_pack("{s:s,s:I,s:O}", "tenant", c->tenant, "revision", (json_int_t)rev, "document",
+	              parsed ? parsed : json_null());
+	cu_http_reply_json(c->resp, 200, j);
+}
+
 static void h_resource_list(struct admin_ctx *c)
 {
 	struct cu_error err = { 0 };
@@ -297,6 +357,10 @@ static const struct admin_route admin_routes[] = {
 	  true, h_resource_put },
 	{ "GET", "/v1/admin/tenants/{tenant}/resources",
 	  ROLE_ADMIN | ROLE_TENANT_ADMIN | ROLE_AUDITOR, true, h_resource_list },
+	{ "POST", "/v1/admin/tenants/{tenant}/refvalues", ROLE_ADMIN | ROLE_TENANT_ADMIN, true,
+	  h_refvalues_post },
+	{ "GET", "/v1/admin/tenants/{tenant}/refvalues",
+	  ROLE_ADMIN | ROLE_TENANT_ADMIN | ROLE_AUDITOR, true, h_refvalues_get },
 	{ "GET", "/v1/admin/audit/verify", ROLE_ADMIN | ROLE_AUDITOR, false, h_audit_verify },
 };
 

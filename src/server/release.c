@@ -99,6 +99,7 @@ static void release(struct cu_service *svc, const char *api, const char *tenant,
 	struct cu_error err = { 0 };
 	struct cu_resource res = { 0 };
 	_cleanup_(cu_policy_freep) cu_policy *p = NULL;
+	_cleanup_(cu_refvalues_freep) cu_refvalues *rv = NULL;
 	_cleanup_free_ char *doc = NULL;
 	json_auto_t *trace = NULL;
 	const json_t *pubkey;
@@ -117,7 +118,8 @@ static void release(struct cu_service *svc, const char *api, const char *tenant,
 	}
 	if (cu_store_resource_get(svc->store, tenant, name, &res, &err) < 0 ||
 	    cu_store_policy_get_latest(svc->store, tenant, res.policy, &doc, &rev, &err) < 0 ||
-	    cu_policy_load(&p, doc, strlen(doc), svc->refvalues, &err) < 0) {
+	    cu_service_tenant_refvalues(svc, tenant, &rv, &err) < 0 ||
+	    cu_policy_load(&p, doc, strlen(doc), rv, &err) < 0) {
 		/* The same answer for a missing resource and a denial: no probing for names. */
 		snprintf(out->detail, sizeof(out->detail), "resource %s/%s is not available",
 		         tenant, name);

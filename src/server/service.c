@@ -658,6 +658,24 @@ void cu_service_stop(struct cu_service *svc)
 	memset(svc, 0, sizeof(*svc));
 }
 
+int cu_service_tenant_refvalues(struct cu_service *svc, const char *tenant, cu_refvalues **ret,
+                                struct cu_error *err)
+{
+	_cleanup_free_ char *doc = NULL;
+	int64_t rev;
+	int r;
+
+	*ret = NULL;
+	r = cu_store_refvalues_get_latest(svc->store, tenant, &doc, &rev, err);
+	if (r == CU_ERR_NOT_FOUND) {
+		cu_error_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	return cu_refvalues_load(ret, doc, strlen(doc), err);
+}
+
 void cu_service_count_release(struct cu_service *svc, bool allowed)
 {
 	__atomic_fetch_add(&svc->releases[allowed ? 1 : 0], 1, __ATOMIC_RELAXED);

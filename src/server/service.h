@@ -82,6 +82,10 @@ int cu_service_load(struct cu_service *svc, struct cu_error *err) _must_check_;
 int cu_service_start(struct cu_service *svc, struct cu_error *err) _must_check_;
 void cu_service_stop(struct cu_service *svc);
 
+/* A tenant's reference values in force (*ret NULL when it has none). */
+int cu_service_tenant_refvalues(struct cu_service *svc, const char *tenant, cu_refvalues **ret,
+                                struct cu_error *err) _must_check_;
+
 /* Count a release decision for /metrics. */
 void cu_service_count_release(struct cu_service *svc, bool allowed);
 

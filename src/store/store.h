@@ -77,6 +77,17 @@ int cu_store_policy_put(cu_store *s, const char *tenant, const char *id, int64_t
 int cu_store_policy_get_latest(cu_store *s, const char *tenant, const char *id, char **ret_document,
                                int64_t *ret_revision, struct cu_error *err) _must_check_;
 
+/*
+ * A tenant's reference values: each document stored is a new revision
+ * (immutable); the latest is in force. put returns the revision given to it.
+ */
+int cu_store_refvalues_put(cu_store *s, const char *tenant, const char *document,
+                           const char *digest, int64_t at, int64_t *ret_revision,
+                           struct cu_error *err) _must_check_;
+/* CU_ERR_NOT_FOUND when the tenant has none. */
+int cu_store_refvalues_get_latest(cu_store *s, const char *tenant, char **ret_document,
+                                  int64_t *ret_revision, struct cu_error *err) _must_check_;
+
 struct cu_resource {
 	char *policy; /* release policy id (its latest revision applies) */
 	uint8_t nonce[12];

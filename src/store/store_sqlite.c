@@ -70,6 +70,15 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY (tenant, name)"
 	");",
+	/* 3: tenants' reference values, one immutable document per revision */
+	"CREATE TABLE refvalues ("
+	"  tenant TEXT NOT NULL REFERENCES tenant(name),"
+	"  revision INTEGER NOT NULL,"
+	"  document TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (tenant, revision)"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -432,6 +441,68 @@ int cu_store_policy_get_latest(cu_store *s, const char *tenant, const char *id, 
 		}
 	}
 out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_refvalues_put(cu_store *s, const char *tenant, const char *document,
+                           const char *digest, int64_t at, int64_t *ret_revision,
+                           struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { tenant, document, digest, &at, tenant };
+	int r;
+
+	/* The next revision, in the same statement: two writers cannot take one number. */
+	pthread_mutex_lock(&s->lock);
+	r = run(s,
+	        "INSERT INTO refvalues (tenant, revision, document, digest, created) "
+	        "SELECT ?, COALESCE(MAX(revision), 0) + 1, ?, ?, ? FROM refvalues WHERE tenant = ?",
+	        "tttit", args, &st, err);
+	if (r == 0 && sqlite3_step(st) != SQLITE_DONE)
+		r = db_fail(s, err, "refvalues insert");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r == 0) {
+		const void *q[] = { tenant };
+		r = run(s, "SELECT MAX(revision) FROM refvalues WHERE tenant = ?", "t", q, &st,
+		        err);
+		if (r == 0)
+			r = sqlite3_step(st) == SQLITE_ROW
+			        ? (*ret_revision = sqlite3_column_int64(st, 0), 0)
+			        : db_fail(s, err, "refvalues revision");
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_refvalues_get_latest(cu_store *s, const char *tenant, char **ret_document,
+                                  int64_t *ret_revision, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { tenant };
+	int r, step;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(s,
+	        "SELECT document, revision FROM refvalues WHERE tenant = ? "
+	        "ORDER BY revision DESC LIMIT 1",
+	        "t", args, &st, err);
+	if (r == 0) {
+		step = sqlite3_step(st);
+		if (step == SQLITE_DONE) {
+			r = cu_fail(err, CU_ERR_NOT_FOUND, STAGE,
+			            STAGE ": tenant %.64s has no reference values", tenant);
+		} else if (step != SQLITE_ROW) {
+			r = db_fail(s, err, "refvalues lookup");
+		} else if (!(*ret_document = strdup((const char *)sqlite3_column_text(st, 0)))) {
+			r = cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+		} else {
+			*ret_revision = sqlite3_column_int64(st, 1);
+		}
+	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->lock);
 	return r;

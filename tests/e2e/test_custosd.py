@@ -607,6 +607,49 @@ def releases(srv, data, pki, tmp):
                        headers={"Cookie": cookie})
     check("RSA1_5 tee-pubkey: refused", st == 401 and b"RSA1_5" in b, b)
 
+    # Tenant reference values: versioned, immutable, used by the tenant's release policies.
+    rv1 = {"version": 1, "sets": {"approved-images": {"values": ["00" * 48]}}}
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/refvalues", rv1, headers=bearer(admin))
+    check("admin: tenant reference values, revision 1",
+          st == 201 and json.loads(b)["revision"] == 1, b)
+    measurement = report(pki)[0x90:0xC0].hex()
+    rv2 = {"version": 1, "sets": {"approved-images": {"values": [measurement]}}}
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/refvalues", rv2, headers=bearer(admin))
+    check("admin: a new revision (2) replaces none of the old",
+          st == 201 and json.loads(b)["revision"] == 2, b)
+    st, b, _ = srv.req("GET", "/v1/admin/tenants/payments/refvalues", headers=bearer(admin))
+    check("admin: the revision in force is the latest",
+          st == 200 and json.loads(b)["revision"] == 2
+          and json.loads(b)["document"]["sets"]["approved-images"]["values"] == [measurement], b)
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/refvalues", {"version": 2},
+                       headers=bearer(admin))
+    check("admin: bad reference values are refused with the path",
+          st == 400 and b"$.version" in b, b)
+    by_set = {"version": 1, "kind": "release", "id": "by-set", "allow": {
+        "claim": "submods.cpu0.ear.veraison.annotated-evidence.measurement",
+        "in": {"refvalues": "approved-images"}}}
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/policies", by_set, headers=bearer(admin))
+    check("admin: a release policy naming the tenant's set is accepted", st == 201, b)
+    unknown = dict(by_set, id="by-unknown-set",
+                   allow={"claim": "tee", "in": {"refvalues": "no-such-set"}})
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/policies", unknown,
+                       headers=bearer(admin))
+    check("admin: a policy naming an unknown set is refused at store time",
+          st == 400 and b"no-such-set" in b, b)
+    srv.req("PUT", "/v1/admin/tenants/payments/resources/key/by-set",
+            {"secret": b64u(b"by set"), "policy": "by-set"}, headers=bearer(admin))
+    keyfile = os.path.join(tmp, "tee-EC.jwk")
+    pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(keyfile, "rb").read(),
+                                    capture_output=True, check=True).stdout)
+    st, cookie, token = kbs_session_with_key(srv, pki, pub)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/by-set", headers={"Cookie": cookie})
+    check("release through the tenant's reference values",
+          st == 200 and decrypt(keyfile, b) == b"by set", (st, b[:200]))
+    srv.req("POST", "/v1/admin/tenants/payments/refvalues", rv1, headers=bearer(admin))
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/by-set", headers={"Cookie": cookie})
+    check("a new revision without the measurement denies from then on",
+          st == 401 and b"approved-images" in b, b)
+
     # The same through the custos admin client.
     cli = [CUSTOS, "admin", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
            os.path.join(data, "tls/cert.pem"), "--key", os.path.join(data, "keys/admin-key.pem")]
@@ -635,6 +678,13 @@ def releases(srv, data, pki, tmp):
                               "aes-256"], capture_output=True, text=True)
     check("custos admin: a refusal exits 1 with custosd's reason",
           r.returncode == 1 and "does not exist" in r.stderr, r.stderr)
+    rvf = os.path.join(tmp, "cli-rv.json")
+    with open(rvf, "w") as f:
+        json.dump({"version": 1, "sets": {"s": {"values": [1, 2]}}}, f)
+    r = subprocess.run(cli + ["refvalues", "put", "cli", rvf], capture_output=True, text=True)
+    check("custos admin refvalues put", r.returncode == 0 and "revision 1" in r.stdout, r.stderr)
+    r = subprocess.run(cli + ["refvalues", "get", "cli"], capture_output=True, text=True)
+    check("custos admin refvalues get", r.returncode == 0 and "revision 1" in r.stdout, r.stderr)
     r = subprocess.run(cli + ["audit", "verify"], capture_output=True, text=True)
     check("custos admin audit verify", r.returncode == 0 and "intact" in r.stdout, r.stderr)
     r = subprocess.run([CUSTOS, "admin", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
