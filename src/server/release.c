@@ -155,7 +155,10 @@ static void release(struct cu_service *svc, const char *api, const char *tenant,
 		snprintf(out->detail, sizeof(out->detail), "audit: %.280s", err.message);
 		allowed = false;
 	}
-	cu_service_count_release(svc, allowed);
+	cu_service_count_release(svc,
+	                         json_string_value(cu_claim_path_resolve(
+	                             ear, "submods.cpu0.ear.veraison.annotated-evidence.tee")),
+	                         allowed);
 	if (allowed)
 		out->status = 200;
 	cu_resource_clear(&res);

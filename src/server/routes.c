@@ -196,13 +196,14 @@ static void h_metrics(void *ctx, struct cu_http_request *req, struct cu_http_res
 			        (unsigned long long)__atomic_load_n(&svc->attestations[t][o],
 			                                            __ATOMIC_RELAXED));
 	}
-	fprintf(f,
-	        "# HELP custos_releases_total Resource release decisions.\n"
-	        "# TYPE custos_releases_total counter\n"
-	        "custos_releases_total{outcome=\"denied\"} %llu\n"
-	        "custos_releases_total{outcome=\"allowed\"} %llu\n",
-	        (unsigned long long)__atomic_load_n(&svc->releases[0], __ATOMIC_RELAXED),
-	        (unsigned long long)__atomic_load_n(&svc->releases[1], __ATOMIC_RELAXED));
+	fprintf(f, "# HELP custos_releases_total Resource release decisions by TEE.\n"
+	           "# TYPE custos_releases_total counter\n");
+	for (size_t t = 0; t < CU_RELEASE_TEES; t++)
+		for (int o = 0; o < 2; o++)
+			fprintf(f, "custos_releases_total{tee=\"%s\",outcome=\"%s\"} %llu\n",
+			        cu_release_tees[t], o ? "allowed" : "denied",
+			        (unsigned long long)__atomic_load_n(&svc->releases[t][o],
+			                                            __ATOMIC_RELAXED));
 	cu_http_metrics(svc->http, f);
 	fclose(f);
 	cu_http_reply_text(resp, 200, "text/plain; version=0.0.4", buf ? buf : "");

@@ -676,9 +676,17 @@ int cu_service_tenant_refvalues(struct cu_service *svc, const char *tenant, cu_r
 	return cu_refvalues_load(ret, doc, strlen(doc), err);
 }
 
-void cu_service_count_release(struct cu_service *svc, bool allowed)
+const char *const cu_release_tees[CU_RELEASE_TEES] = { "sev-snp", "tdx", "sgx",        "nitro",
+	                                               "cca",     "tpm", "nvidia-gpu", "unknown" };
+
+void cu_service_count_release(struct cu_service *svc, const char *tee, bool allowed)
 {
-	__atomic_fetch_add(&svc->releases[allowed ? 1 : 0], 1, __ATOMIC_RELAXED);
+	size_t t = CU_RELEASE_TEES - 1;
+
+	for (size_t i = 0; tee && i < CU_RELEASE_TEES - 1; i++)
+		if (!strcmp(cu_release_tees[i], tee))
+			t = i;
+	__atomic_fetch_add(&svc->releases[t][allowed ? 1 : 0], 1, __ATOMIC_RELAXED);
 }
 
 void cu_service_count_attestation(struct cu_service *svc, const char *tee, const char *outcome)

@@ -54,6 +54,8 @@ int cu_config_set(struct cu_config *c, const char *key, const char *value,
                   struct cu_error *err) _must_check_;
 
 #define CU_ATTEST_OUTCOMES 5 /* affirming, warning, contraindicated, none, rejected */
+#define CU_RELEASE_TEES    8 /* the TEE names of DESIGN.md's claim "tee", and "unknown" */
+extern const char *const cu_release_tees[CU_RELEASE_TEES];
 
 struct cu_service {
 	struct cu_config config;
@@ -71,7 +73,7 @@ struct cu_service {
 	/* custos_attestations_total{tee, outcome} */
 	uint64_t attestations[8][CU_ATTEST_OUTCOMES];
 	/* custos_releases_total{outcome}: denied, allowed */
-	uint64_t releases[2];
+	uint64_t releases[CU_RELEASE_TEES][2];
 };
 
 /* Create a data directory with keys, a TLS certificate, a configuration and a database. */
@@ -87,7 +89,7 @@ int cu_service_tenant_refvalues(struct cu_service *svc, const char *tenant, cu_r
                                 struct cu_error *err) _must_check_;
 
 /* Count a release decision for /metrics. */
-void cu_service_count_release(struct cu_service *svc, bool allowed);
+void cu_service_count_release(struct cu_service *svc, const char *tee, bool allowed);
 
 /* Count an attestation outcome for /metrics. */
 void cu_service_count_attestation(struct cu_service *svc, const char *tee, const char *outcome);

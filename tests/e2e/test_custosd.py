@@ -273,9 +273,32 @@ def hsm(tmp, pki):
 def rate_limit(data):
     conf = os.path.join(data, "custosd.conf")
     with open(conf, "a") as f:
-        f.write("rate_limit = 5\n")
+        f.write("rate_limit = 5\ntimeout = 2\nthreads = 2\n")
     srv = Server(data)
     try:
+        # Slow clients: idle connections (more than there are workers) hold nothing up,
+        # and are closed after the timeout.
+        import socket
+        idle = []
+        for _ in range(12):
+            raw = socket.create_connection(("127.0.0.1", srv.port))
+            idle.append(srv.ctx.wrap_socket(raw, server_hostname="localhost"))
+        idle[0].send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        t0 = time.time()
+        st = srv.req("GET", "/readyz")[0]
+        check("slow clients: 12 idle connections do not hold up a request",
+              st == 200 and time.time() - t0 < 1.5, (st, time.time() - t0))
+        time.sleep(3.5)
+        closed = 0
+        for sk in idle:
+            sk.settimeout(1)
+            try:
+                closed += sk.recv(1) == b""
+            except (OSError, ssl.SSLError):
+                closed += 1
+            sk.close()
+        check("slow clients: idle connections are closed after the timeout", closed == 12,
+              closed)
         codes = [srv.req("GET", "/healthz") for _ in range(30)]
         limited = [c for c in codes if c[0] == 429]
         check("rate limit: a client over its rate gets 429 with Retry-After",
@@ -740,6 +763,8 @@ def metrics_and_logs(srv):
           text[:400])
     m = re.search(r'custos_attestations_total\{tee="snp",outcome="rejected"\} (\d+)', text)
     check("metrics count rejections", m and int(m.group(1)) >= 2)
+    m = re.search(r'custos_releases_total\{tee="sev-snp",outcome="allowed"\} (\d+)', text)
+    check("metrics count releases by TEE and outcome", m and int(m.group(1)) >= 4, text[-800:])
     check("metrics have latency histograms",
           'custos_http_request_duration_seconds_bucket{route="kbs_attest",le="+Inf"}' in text)
     lines = [json.loads(l) for l in open(srv.log)]
