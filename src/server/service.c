@@ -16,6 +16,7 @@
 #include "../base/encoding.h"
 #include "../base/error.h"
 #include "../base/fileio.h"
+#include "../base/json.h"
 #include "../base/limits.h"
 #include "../crypto/jwt.h"
 #include "../crypto/openssl-util.h"
@@ -518,13 +519,36 @@ static char *read_text(const char *path, struct cu_error *err)
 	return (char *)buf;
 }
 
-/* The admin public key (PEM) as a one-key JWKS for cu_token_verify. */
+/*
+ * The admin keys for cu_token_verify: a public key (PEM) as a one-key JWKS, or
+ * a JWKS file (.json) whose keys each carry a kid.
+ */
 static int load_admin_key(struct cu_service *svc, const char *path, struct cu_error *err)
 {
-	_cleanup_(BIO_freep) BIO *bio = BIO_new_file(path, "r");
+	_cleanup_(BIO_freep) BIO *bio = NULL;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
-	json_t *jwk;
+	size_t n = strlen(path), i;
+	json_t *jwk, *k;
+	int r;
 
+	if (n > 5 && !strcmp(path + n - 5, ".json")) {
+		r = cu_json_load_file(path, CU_LIMIT_KEYFILE_SIZE, "admin-jwks", &svc->admin_jwks,
+		                      err);
+		if (r < 0)
+			return r;
+		if (!json_is_array(json_object_get(svc->admin_jwks, "keys")) ||
+		    json_array_size(json_object_get(svc->admin_jwks, "keys")) == 0)
+			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
+			               "%s: expected {\"keys\": [JWK, ...]}", path);
+		json_array_foreach (json_object_get(svc->admin_jwks, "keys"), i, k)
+			if (json_object_get(k, "d"))
+				return cu_fail(
+				    err, CU_ERR_MALFORMED, STAGE,
+				    "%s: keys[%zu] is a private key: give public keys only", path,
+				    i);
+		return 0;
+	}
+	bio = BIO_new_file(path, "r");
 	if (!bio || !(pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)))
 		return cu_fail(err, CU_ERR_IO, STAGE, "%s: cannot read the admin public key (PEM)",
 		               path);

@@ -200,7 +200,37 @@ def run(tmp):
     check("custosd stops cleanly on SIGTERM", rc == 0, rc)
     audit(data)
     rate_limit(data)
+    sessions_and_admin_jwks(data, pki)
     hsm(tmp, pki)
+
+
+def sessions_and_admin_jwks(data, pki):
+    """Sessions expire; admin keys may be given as a JWKS file."""
+    der = subprocess.run(["openssl", "pkey", "-in", os.path.join(data, "keys/admin-key.pem"),
+                          "-pubout", "-outform", "DER"], capture_output=True, check=True).stdout
+    with open(os.path.join(data, "keys/admin-jwks.json"), "w") as f:
+        json.dump({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": b64u(der[-32:])}]}, f)
+    with open(os.path.join(data, "custosd.conf"), "a") as f:
+        f.write("session_lifetime = 1\nrate_limit = 0\nadmin_key = keys/admin-jwks.json\n")
+    srv = Server(data, ["--insecure-test-root", os.path.join(pki, "ark.pem")])
+    try:
+        st, b, _ = srv.req("GET", "/v1/admin/tenants/payments/resources",
+                           headers=bearer(admin_token(data, "admin")))
+        check("admin key from a JWKS file", st == 200, b)
+        st, b, cookie = kbs_auth(srv)
+        nonce = json.loads(b)["nonce"]
+        st, b, _ = srv.req("GET", "/v1/challenge")
+        ch = json.loads(b)
+        time.sleep(2.1)
+        st, b, _ = kbs_attest(srv, pki, cookie, nonce)
+        check("kbs: an expired session is refused (401)", st == 401 and b"expired" in b, b)
+        rt = {"nonce": ch["nonce"]}
+        ev = report(pki, hashlib.sha384(jcs(rt)).digest())
+        st, b, _ = srv.req("POST", "/v1/attest", {"session": ch["session"], "evidence": b64u(ev),
+                                                  "runtime_data": rt})
+        check("v1: an expired challenge is refused (401)", st == 401 and b"expired" in b, b)
+    finally:
+        srv.stop()
 
 
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
