@@ -748,6 +748,31 @@ def releases(srv, data, pki, tmp):
     check("custos admin as another tenant's admin: refused (403)",
           r.returncode == 1 and "403" in r.stderr, r.stderr)
 
+    # If the audit record cannot be written, nothing is released (and nothing else is done).
+    keyfile = os.path.join(tmp, "tee-EC.jwk")
+    pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(keyfile, "rb").read(),
+                                    capture_output=True, check=True).stdout)
+    st, cookie, token = kbs_session_with_key(srv, pki, pub)
+    con = sqlite3.connect(os.path.join(data, "custosd.db"), timeout=10)
+    con.execute("CREATE TRIGGER audit_offline BEFORE INSERT ON audit "
+                "BEGIN SELECT RAISE(ABORT, 'audit offline'); END")
+    con.commit()
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                       headers={"Cookie": cookie})
+    check("audit down: the release fails, no JWE leaves",
+          st != 200 and b"audit" in b and b"ciphertext" not in b, (st, b))
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/while-down",
+                       {"secret": b64u(b"x"), "policy": "payments-key"}, headers=bearer(admin))
+    check("audit down: an admin change is refused, not applied", st == 503, (st, b))
+    con.execute("DROP TRIGGER audit_offline")
+    con.commit()
+    con.close()
+    st, b, _ = srv.req("GET", "/v1/admin/tenants/payments/resources", headers=bearer(admin))
+    check("audit down: the refused change left nothing behind", b"while-down" not in b, b)
+    st, b, _ = srv.req("GET", "/kbs/v0/resource/payments/key/payments",
+                       headers={"Cookie": cookie})
+    check("audit back: releases resume", st == 200 and decrypt(keyfile, b) == secret, st)
+
     # Tenant isolation and the admin route table.
     other_admin = admin_token(data, "tenant-admin", "other")
     st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/stolen",
