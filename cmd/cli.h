@@ -49,6 +49,10 @@ int cmd_audit(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_admin_client(int argc, char **argv);
 
+/* A signed admin token (role, tenant for tenant-admin), or NULL with the reason printed. */
+char *admin_token_mint(const char *key, const char *role, const char *tenant, long long lifetime,
+                       const char *sub);
+
 /* Load a policy, with reference values when `refvalues` is not NULL. */
 int load_policy(const char *path, const char *refvalues, cu_policy **ret, struct cu_error *err);
 

@@ -20,6 +20,7 @@
 #include "../src/crypto/jwt.h"
 #include "../src/crypto/openssl-util.h"
 #include "cli.h"
+#include "curl-body.h"
 
 struct admin_args {
 	const char *url, *ca, *key, *token, *role, *tenant_claim;
@@ -60,70 +61,20 @@ static void client_usage(FILE *f)
 	    prog);
 }
 
-static char *mint(const char *key, const char *role, const char *tenant, long long lifetime,
-                  const char *sub)
-{
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
-	json_auto_t *claims = NULL;
-	struct cu_error err = { 0 };
-	char *token = NULL;
-	FILE *f = fopen(key, "re");
-
-	if (!f || !(pk = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
-		if (f)
-			fclose(f);
-		fprintf(stderr, "%s: %s: cannot read a PEM private key\n", prog, key);
-		return NULL;
-	}
-	fclose(f);
-	claims = json_pack("{s:s,s:s,s:I,s:I}", "role", role, "sub", sub, "iat",
-	                   (json_int_t)time(NULL), "exp", (json_int_t)(time(NULL) + lifetime));
-	if (claims && tenant)
-		json_object_set_new(claims, "tenant", json_string(tenant));
-	if (!claims || cu_token_sign_pkey(pk, claims, &token, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.message[0] ? err.message : "out of memory");
-		return NULL;
-	}
-	return token;
-}
-
-struct reply {
-	char *data;
-	size_t size;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
-{
-	struct reply *b = ud;
-	size_t add = size * n;
-	char *nd;
-
-	if (b->size + add > CU_LIMIT_HTTP_BODY)
-		return 0;
-	nd = realloc(b->data, b->size + add + 1);
-	if (!nd)
-		return 0;
-	memcpy(nd + b->size, ptr, add);
-	b->data = nd;
-	b->size += add;
-	b->data[b->size] = '\0';
-	return add;
-}
-
 /* One admin call; prints the outcome. Returns an exit code; *ret gets the JSON reply. */
 static int call(const struct admin_args *a, const char *method, const char *path, const char *body,
                 json_t **ret)
 {
 	_cleanup_free_ char *token = NULL, *auth = NULL, *url = NULL;
 	struct curl_slist *h = NULL;
-	struct reply r = { 0 };
+	struct cu_curl_body r = { 0 };
 	long status = 0;
 	CURLcode rc;
 	CURL *c;
 
 	token = a->token ? strdup(a->token)
-	                 : mint(a->key, a->role ? a->role : "admin", a->tenant_claim, 300,
-	                        "custos-admin-cli");
+	                 : admin_token_mint(a->key, a->role ? a->role : "admin", a->tenant_claim,
+	                                    300, "custos-admin-cli");
 	if (!token || asprintf(&auth, "Authorization: Bearer %s", token) < 0 ||
 	    asprintf(&url, "%s%s", a->url, path) < 0)
 		return EXIT_USAGE;
@@ -141,7 +92,7 @@ static int call(const struct admin_args *a, const char *method, const char *path
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	if (a->ca)
 		curl_easy_setopt(c, CURLOPT_CAINFO, a->ca);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cu_curl_body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)

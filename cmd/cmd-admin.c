@@ -42,11 +42,7 @@ int cmd_admin(int argc, char **argv)
 	};
 	const char *key = NULL, *role = NULL, *tenant = NULL, *sub = "custos-admin";
 	long long lifetime = 3600;
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
 	_cleanup_free_ char *token = NULL;
-	struct cu_error err = { 0 };
-	json_auto_t *claims = NULL;
-	FILE *f;
 	char *end;
 	int c;
 
@@ -89,12 +85,27 @@ int cmd_admin(int argc, char **argv)
 		return usage_error("--role: admin, tenant-admin or auditor");
 	if (!strcmp(role, "tenant-admin") != !!tenant)
 		return usage_error("--tenant goes with --role tenant-admin, and only with it");
-	f = fopen(key, "re");
+	token = admin_token_mint(key, role, tenant, lifetime, sub);
+	if (!token)
+		return EXIT_REJECTED;
+	puts(token);
+	return 0;
+}
+
+char *admin_token_mint(const char *key, const char *role, const char *tenant, long long lifetime,
+                       const char *sub)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
+	json_auto_t *claims = NULL;
+	struct cu_error err = { 0 };
+	char *token = NULL;
+	FILE *f = fopen(key, "re");
+
 	if (!f || !(pk = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
 		if (f)
 			fclose(f);
 		fprintf(stderr, "%s: %s: cannot read a PEM private key\n", prog, key);
-		return EXIT_USAGE;
+		return NULL;
 	}
 	fclose(f);
 	claims = json_pack("{s:s,s:s,s:I,s:I}", "role", role, "sub", sub, "iat",
@@ -103,8 +114,7 @@ int cmd_admin(int argc, char **argv)
 		json_object_set_new(claims, "tenant", json_string(tenant));
 	if (!claims || cu_token_sign_pkey(pk, claims, &token, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.message[0] ? err.message : "out of memory");
-		return EXIT_REJECTED;
+		return NULL;
 	}
-	puts(token);
-	return 0;
+	return token;
 }

@@ -28,6 +28,7 @@
 #include "../src/crypto/sig.h"
 #include "../src/crypto/x509.h"
 #include "../src/evidence/snp_trustee.h"
+#include "curl-body.h"
 
 static const char *prog = "custos-agent";
 
@@ -64,33 +65,10 @@ static int usage_error(const char *msg)
 	return 2;
 }
 
-struct buf {
-	char *data;
-	size_t size;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
-{
-	struct buf *b = ud;
-	size_t add = size * n;
-	char *nd;
-
-	if (b->size + add > CU_LIMIT_HTTP_BODY)
-		return 0;
-	nd = realloc(b->data, b->size + add + 1);
-	if (!nd)
-		return 0;
-	memcpy(nd + b->size, ptr, add);
-	b->data = nd;
-	b->size += add;
-	b->data[b->size] = '\0';
-	return add;
-}
-
 /* One request; the reply body is parsed as JSON. Returns the HTTP status, or -1. */
 static long request(CURL *c, const char *url, const char *path, const json_t *body, json_t **ret)
 {
-	struct buf b = { 0 };
+	struct cu_curl_body b = { 0 };
 	struct curl_slist *h = NULL;
 	char full[2048], *text = NULL;
 	long status = -1;
@@ -98,7 +76,7 @@ static long request(CURL *c, const char *url, const char *path, const json_t *bo
 
 	snprintf(full, sizeof(full), "%s%s", url, path);
 	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cu_curl_body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (body) {
 		text = json_dumps(body, JSON_COMPACT);

@@ -196,86 +196,83 @@ static json_t *result_of(struct cu_service *svc, struct cu_http_request *req, bo
 	return NULL;
 }
 
-void cu_kbs_resource(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)
+/* The decision for a request, after the path gave the tenant and name; fills out. */
+static void decide(struct cu_service *svc, struct cu_http_request *req, const char *api,
+                   const char *tenant, const char *name, bool allow_cookie, struct release_out *out)
 {
-	struct cu_service *svc = ctx;
-	struct release_out out = { 0 };
-	const char *path = req->path + strlen("/kbs/v0/resource/");
-	const char *slash = strchr(path, '/');
 	json_auto_t *ear = NULL;
-	char tenant[160], why[CU_ERROR_MESSAGE_MAX], type[128];
+	char why[CU_ERROR_MESSAGE_MAX];
+
+	cu_http_log_set(req, "tenant", tenant);
+	ear = result_of(svc, req, allow_cookie, why, sizeof(why));
+	if (!ear) {
+		out->status = 401;
+		out->kind = "TokenNotFound";
+		snprintf(out->detail, sizeof(out->detail), "%s", why);
+	} else {
+		release(svc, api, tenant, name, ear, out);
+	}
+	cu_http_log_set(req, "decision", out->status == 200 ? "allow" : "deny");
+}
+
+/* The JWE, or the error: Trustee's {"type", "detail"} for the KBS, {"error", "detail"} for v1. */
+static void reply(struct cu_http_response *resp, struct release_out *out, bool kbs)
+{
+	char type[128];
 	json_t *j;
 
-	/* <repo>/<type>/<tag>: exactly three segments */
-	if (!slash || (size_t)(slash - path) >= sizeof(tenant) || !strchr(slash + 1, '/') ||
-	    strchr(strchr(slash + 1, '/') + 1, '/')) {
-		j = json_pack(
-		    "{s:s,s:s}", "type",
-		    "https://github.com/confidential-containers/kbs/errors/InvalidRequestPath",
-		    "detail", "expected /kbs/v0/resource/<repo>/<type>/<tag>");
-		cu_http_reply_json(resp, 404, j);
-		json_decref(j);
-		return;
-	}
-	memcpy(tenant, path, (size_t)(slash - path));
-	tenant[slash - path] = '\0';
-	cu_http_log_set(req, "tenant", tenant);
-	ear = result_of(svc, req, true, why, sizeof(why));
-	if (!ear) {
-		out.status = 401;
-		out.kind = "TokenNotFound";
-		snprintf(out.detail, sizeof(out.detail), "%s", why);
-	} else {
-		release(svc, "kbs", tenant, slash + 1, ear, &out);
-	}
-	cu_http_log_set(req, "decision", out.status == 200 ? "allow" : "deny");
-	if (out.status == 200) {
-		cu_http_reply_json(resp, 200, out.jwe);
-		json_decref(out.jwe);
+	if (out->status == 200) {
+		cu_http_reply_json(resp, 200, out->jwe);
+		json_decref(out->jwe);
 		return;
 	}
 	snprintf(type, sizeof(type), "https://github.com/confidential-containers/kbs/errors/%s",
-	         out.kind);
-	j = json_pack("{s:s,s:s}", "type", type, "detail", out.detail);
-	cu_http_reply_json(resp, out.status, j);
+	         out->kind ? out->kind : "PolicyDeny");
+	j = kbs ? json_pack("{s:s,s:s}", "type", type, "detail", out->detail)
+	        : json_pack("{s:s,s:s}", "error", out->status == 404 ? "path" : "denied", "detail",
+	                    out->detail);
+	cu_http_reply_json(resp, out->status, j);
 	json_decref(j);
+}
+
+/* Split "<tenant>/<rest>"; false when there is no tenant segment or it is too long. */
+static bool split_tenant(const char *path, char tenant[160], const char **rest)
+{
+	const char *slash = strchr(path, '/');
+
+	if (!slash || slash == path || (size_t)(slash - path) >= 160)
+		return false;
+	memcpy(tenant, path, (size_t)(slash - path));
+	tenant[slash - path] = '\0';
+	*rest = slash + 1;
+	return true;
+}
+
+void cu_kbs_resource(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)
+{
+	struct release_out out = { .status = 404, .kind = "InvalidRequestPath" };
+	const char *name = NULL;
+	char tenant[160];
+
+	/* <repo>/<type>/<tag>: exactly three segments */
+	if (!split_tenant(req->path + strlen("/kbs/v0/resource/"), tenant, &name) ||
+	    !strchr(name, '/') || strchr(strchr(name, '/') + 1, '/'))
+		snprintf(out.detail, sizeof(out.detail),
+		         "expected /kbs/v0/resource/<repo>/<type>/<tag>");
+	else
+		decide(ctx, req, "kbs", tenant, name, true, &out);
+	reply(resp, &out, true);
 }
 
 void cu_v1_release(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)
 {
-	struct cu_service *svc = ctx;
-	struct release_out out = { 0 };
-	const char *path = req->path + strlen("/v1/release/");
-	const char *slash = strchr(path, '/');
-	json_auto_t *ear = NULL;
-	char tenant[160], why[CU_ERROR_MESSAGE_MAX];
-	json_t *j;
+	struct release_out out = { .status = 404 };
+	const char *name = NULL;
+	char tenant[160];
 
-	if (!slash || (size_t)(slash - path) >= sizeof(tenant)) {
-		j = json_pack("{s:s,s:s}", "error", "path", "detail",
-		              "expected /v1/release/<tenant>/<name>");
-		cu_http_reply_json(resp, 404, j);
-		json_decref(j);
-		return;
-	}
-	memcpy(tenant, path, (size_t)(slash - path));
-	tenant[slash - path] = '\0';
-	cu_http_log_set(req, "tenant", tenant);
-	ear = result_of(svc, req, false, why, sizeof(why));
-	if (!ear) {
-		out.status = 401;
-		snprintf(out.detail, sizeof(out.detail), "%s", why);
-	} else {
-		release(svc, "v1", tenant, slash + 1, ear, &out);
-	}
-	cu_http_log_set(req, "decision", out.status == 200 ? "allow" : "deny");
-	if (out.status == 200) {
-		cu_http_reply_json(resp, 200, out.jwe);
-		json_decref(out.jwe);
-		return;
-	}
-	j = json_pack("{s:s,s:s}", "error", out.status == 404 ? "path" : "denied", "detail",
-	              out.detail);
-	cu_http_reply_json(resp, out.status, j);
-	json_decref(j);
+	if (!split_tenant(req->path + strlen("/v1/release/"), tenant, &name))
+		snprintf(out.detail, sizeof(out.detail), "expected /v1/release/<tenant>/<name>");
+	else
+		decide(ctx, req, "v1", tenant, name, false, &out);
+	reply(resp, &out, false);
 }
