@@ -28,6 +28,7 @@
 #include "../src/crypto/sig.h"
 #include "../src/crypto/x509.h"
 #include "../src/evidence/snp_trustee.h"
+#include "agent-platform.h"
 #include "curl-body.h"
 
 static const char *prog = "custos-agent";
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "Usage: %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
+	    "Usage: %s platform [--json]\n"
+	    "       %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
 	    "                    [--out FILE] --attester sim --sim-pki DIR [--sim-measurement "
 	    "HEX]\n"
 	    "                    [--sim-debug] [--sim-tool PATH]\n"
@@ -54,9 +56,13 @@ static void usage(FILE *f)
 	    "                       the simulated workload's measurement and debug policy\n"
 	    "  --sim-tool PATH      custos-snp-sim (default: found in PATH)\n"
 	    "\n"
+	    "  platform         what this machine offers for attestation (CPU flags, devices,\n"
+	    "                   configfs-tsm, TPM, NVIDIA confidential computing) and a verdict;\n"
+	    "                   exit 0 when a TEE or TPM is found, 1 when none\n"
+	    "\n"
 	    "Exit status: 0 the resource was fetched, 1 refused (the KBS's reason is printed),\n"
 	    "2 usage error or unreachable KBS.\n",
-	    prog);
+	    prog, prog);
 }
 
 static int usage_error(const char *msg)
@@ -199,8 +205,13 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	if (!strcmp(argv[1], "platform")) {
+		if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json")))
+			return usage_error("usage: custos-agent platform [--json]");
+		return cu_agent_platform_print(argc == 3);
+	}
 	if (strcmp(argv[1], "get-resource"))
-		return usage_error("unknown command (this step of custos-agent has get-resource)");
+		return usage_error("unknown command (get-resource, platform)");
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
