@@ -38,9 +38,11 @@ test-fast: all
 
 bench: deps
 	@test -f build-release/build.ninja || $(MESON) setup build-release -Dbuildtype=release
-	$(MESON) compile -C build-release bench/bench_snp bench/bench_appraise
+	$(MESON) compile -C build-release bench/bench_snp bench/bench_appraise bench/bench_custosd \
+		custosd:executable custos:executable tools/custos-snp-sim
 	./build-release/bench/bench_snp ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
 	./build-release/bench/bench_appraise ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
+	bench/bench_custosd.sh build-release 3 5 1,16,64
 
 # libFuzzer targets, each run for FUZZ_SECONDS under ASan+UBSan, seeded from tests/fuzz/seeds.
 fuzz: deps
