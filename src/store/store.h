@@ -5,8 +5,11 @@
  * policies), so that any replica can serve any request. SQLite implements it
  * (store_sqlite.c); a PostgreSQL back end will implement the same table.
  *
- * Every write is durable when the call returns: an acknowledged session or
- * audit record survives a crash of the process or the machine.
+ * Every write is durable when the call returns: an acknowledged audit record,
+ * tenant, policy or resource survives a crash of the process or the machine.
+ * Sessions survive a crash of the process; a power loss can at worst make a
+ * client repeat the KBS handshake (they are written without waiting for the
+ * disk, and reach it with the next durable commit).
  */
 #ifndef CU_STORE_STORE_H
 #define CU_STORE_STORE_H

@@ -23,6 +23,14 @@ struct cu_store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	int version;
+	/*
+	 * Sessions go through a second connection with synchronous=NORMAL and
+	 * its own lock: they survive a crash of custosd (the write is in the
+	 * kernel when the call returns) and are on disk at the next durable
+	 * commit; a power loss can at worst make a client repeat the KBS
+	 * handshake. Everything else commits with synchronous=FULL.
+	 */
+	struct cu_store *sessions;
 };
 
 /* Schema migrations, applied in order; the index + 1 is the schema version. */
@@ -153,6 +161,26 @@ static int migrate(cu_store *s, struct cu_error *err)
 	return 0;
 }
 
+static int open_sessions(cu_store *parent, const char *path, struct cu_error *err)
+{
+	cu_store *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+	pthread_mutex_init(&s->lock, NULL);
+	parent->sessions = s;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
+		return cu_fail(err, CU_ERR_IO, STAGE, STAGE ": %s: %s", path,
+		               s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	sqlite3_busy_timeout(s->db, 10000);
+	if ((r = exec(s, "PRAGMA synchronous = NORMAL", err)) < 0)
+		return r;
+	s->version = parent->version;
+	return 0;
+}
+
 int cu_store_open(cu_store **ret, const char *path, struct cu_error *err)
 {
 	cu_store *s = calloc(1, sizeof(*s));
@@ -177,6 +205,10 @@ int cu_store_open(cu_store **ret, const char *path, struct cu_error *err)
 		cu_store_close(s);
 		return r;
 	}
+	if ((r = open_sessions(s, path, err)) < 0) {
+		cu_store_close(s);
+		return r;
+	}
 	*ret = s;
 	return 0;
 }
@@ -185,6 +217,7 @@ void cu_store_close(cu_store *s)
 {
 	if (!s)
 		return;
+	cu_store_close(s->sessions);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -202,6 +235,8 @@ int cu_store_session_put(cu_store *s, const struct cu_session *in, struct cu_err
 	sqlite3_stmt *st = NULL;
 	int r = 0;
 
+	if (s->sessions)
+		s = s->sessions;
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(
 	        s->db,
@@ -230,6 +265,8 @@ int cu_store_session_get(cu_store *s, const char *id, int64_t now, struct cu_ses
 	struct cu_session out = { 0 };
 	int r = 0, step;
 
+	if (s->sessions)
+		s = s->sessions;
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT kind, tee, nonce, created, expires, token FROM session "
@@ -277,6 +314,8 @@ int cu_store_session_set_token(cu_store *s, const char *id, const char *token, s
 	sqlite3_stmt *st = NULL;
 	int r = 0;
 
+	if (s->sessions)
+		s = s->sessions;
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db, "UPDATE session SET token = ? WHERE id = ?", -1, &st, NULL) !=
 	        SQLITE_OK ||
@@ -296,6 +335,8 @@ int cu_store_session_purge(cu_store *s, int64_t now, struct cu_error *err)
 	sqlite3_stmt *st = NULL;
 	int r;
 
+	if (s->sessions)
+		s = s->sessions;
 	pthread_mutex_lock(&s->lock);
 	if (sqlite3_prepare_v2(s->db, "DELETE FROM session WHERE expires <= ?", -1, &st, NULL) !=
 	        SQLITE_OK ||
