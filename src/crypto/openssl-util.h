@@ -29,12 +29,14 @@ static inline void cu_x509_stack_freep(STACK_OF(X509) * *p)
 {
 	if (*p)
 		sk_X509_pop_free(*p, X509_free);
+	*p = NULL;
 }
 
 static inline void cu_crl_stack_freep(STACK_OF(X509_CRL) * *p)
 {
 	if (*p)
 		sk_X509_CRL_pop_free(*p, X509_CRL_free);
+	*p = NULL;
 }
 
 static inline void cu_openssl_freep(void *p)

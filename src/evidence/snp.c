@@ -414,11 +414,27 @@ struct snp_vek {
 	bool revocation_checked;
 };
 
+/*
+ * Endorsement keys that came with evidence and verified, by the SHA-256 of
+ * their DER, so that the next report from the same chip costs no certificate
+ * parsing and no chain check (as for keys from the collateral). Bounded; the
+ * least recently used is replaced. Guarded by the verifier lock.
+ */
+#define SNP_SEEN_MAX 64
+
+struct snp_seen {
+	X509 *cert; /* owned; NULL when the slot is free */
+	struct snp_vek vek;
+	uint64_t used;
+};
+
 struct snp_state {
 	STACK_OF(X509) * roots;         /* pinned ARKs + test roots */
 	STACK_OF(X509) * intermediates; /* bundled + collateral ASK/ASVK */
 	struct snp_vek *veks;
 	size_t n_veks;
+	struct snp_seen seen[SNP_SEEN_MAX];
+	uint64_t tick;
 };
 
 static void snp_state_free(void *p)
@@ -430,6 +446,8 @@ static void snp_state_free(void *p)
 	cu_x509_stack_freep(&st->roots);
 	cu_x509_stack_freep(&st->intermediates);
 	free(st->veks);
+	for (size_t i = 0; i < SNP_SEEN_MAX; i++)
+		X509_free(st->seen[i].cert);
 	free(st);
 }
 
@@ -915,6 +933,78 @@ static int check_binding(const struct cu_snp_report *r, const struct cu_verify_o
 	               want_hex);
 }
 
+/*
+ * A key seen before whose DER is exactly these bytes: a copy of its entry, the
+ * certificate with a reference of its own (the caller frees it).
+ */
+static bool seen_get(cu_verifier *v, struct snp_state *st, const uint8_t *der, size_t size,
+                     bool want_vlek, struct snp_vek *ret)
+{
+	uint8_t md[32];
+	bool found = false;
+
+	cu_sha256(der, size, md);
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < SNP_SEEN_MAX && !found; i++) {
+		struct snp_seen *e = &st->seen[i];
+
+		if (e->cert && e->vek.is_vlek == want_vlek && !memcmp(e->vek.digest, md, 32) &&
+		    X509_up_ref(e->cert)) {
+			*ret = e->vek;
+			e->used = ++st->tick;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+	return found;
+}
+
+/* Whether every certificate that came with the evidence is a key seen before. */
+static bool all_seen(cu_verifier *v, struct snp_state *st, const struct cu_verify_opts *opts,
+                     bool want_vlek)
+{
+	for (size_t i = 0; i < opts->n_extra_collateral; i++) {
+		struct snp_vek k;
+
+		if (!seen_get(v, st, opts->extra_collateral[i], opts->extra_collateral_sizes[i],
+		              want_vlek, &k))
+			return false;
+		X509_free(k.cert);
+	}
+	return true;
+}
+
+/* Remember a key that verified, with its chain's cached result. */
+static void seen_put(cu_verifier *v, struct snp_state *st, const struct snp_vek *k)
+{
+	struct snp_seen *slot = NULL;
+
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < SNP_SEEN_MAX; i++) {
+		struct snp_seen *e = &st->seen[i];
+
+		if (e->cert && !memcmp(e->vek.digest, k->digest, 32)) {
+			/* Known: refresh its chain result (it may have been checked again). */
+			X509 *cert = e->cert;
+
+			e->vek = *k;
+			e->vek.cert = cert;
+			e->used = ++st->tick;
+			pthread_mutex_unlock(&v->lock);
+			return;
+		}
+		if (!slot || !e->cert || (slot->cert && e->used < slot->used))
+			slot = e;
+	}
+	if (X509_up_ref(k->cert)) {
+		X509_free(slot->cert);
+		slot->cert = k->cert;
+		slot->vek = *k;
+		slot->used = ++st->tick;
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
 static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
                       const struct cu_verify_opts *opts, json_t **ret, struct cu_error *err)
 {
@@ -958,7 +1048,41 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		}
 		any = true;
 	}
-	/* Then the endorsement keys that came with this evidence. */
+	/*
+	 * Then the endorsement keys that came with this evidence: when every one
+	 * of them was seen before, from the cache (no parsing, no chain check);
+	 * otherwise all are parsed, so that the answer never depends on the cache.
+	 */
+	if (!ok && opts->n_extra_collateral && all_seen(v, st, opts, want_vlek)) {
+		for (size_t i = 0; !ok && i < opts->n_extra_collateral; i++) {
+			enum vek_stage stage;
+
+			if (!seen_get(v, st, opts->extra_collateral[i],
+			              opts->extra_collateral_sizes[i], want_vlek, &extra_vek))
+				continue;
+			if ((!extra && !(extra = sk_X509_new_null())) ||
+			    !sk_X509_push(extra, extra_vek.cert)) {
+				X509_free(extra_vek.cert);
+				cu_x509_stack_freep(&extra);
+				return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+			}
+			cu_error_clear(&cur);
+			if (try_vek(v, st, buf, &r, &extra_vek, opts->at, &stage, &cur) == 0) {
+				ok = &extra_vek;
+				seen_put(v, st, &extra_vek);
+			} else if (!any || stage > best_stage) {
+				best = cur;
+				best_stage = stage;
+			}
+			any = true;
+		}
+		if (!ok) {
+			/* parse them all below, from scratch */
+			cu_x509_stack_freep(&extra);
+			extra = NULL;
+		}
+	}
+	/* then the rest, parsed. */
 	for (size_t i = 0; !ok && opts->n_extra_collateral && i < opts->n_extra_collateral; i++) {
 		STACK_OF(X509_CRL) *crls = NULL;
 
@@ -984,6 +1108,7 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		cu_error_clear(&cur);
 		if (try_vek(v, st, buf, &r, &extra_vek, opts->at, &stage, &cur) == 0) {
 			ok = &extra_vek;
+			seen_put(v, st, &extra_vek);
 		} else if (!any || stage > best_stage) {
 			best = cur;
 			best_stage = stage;

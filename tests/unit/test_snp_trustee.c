@@ -1046,6 +1046,45 @@ static void test_extra_collateral_vcek(void **state)
  * evidence does not parse", CU_ERR_MALFORMED at stage collateral), not as a
  * missing VCEK that the operator should "pass with --collateral".
  */
+/*
+ * Keys that came with evidence are remembered once verified (no parsing or
+ * chain check for the next report), and that never changes an answer: the
+ * chain's validity window still applies, and a key seen before is still
+ * refused for a report it did not sign.
+ */
+static void test_extra_collateral_cached(void **state)
+{
+	cu_verifier *v = verifier_root_and(&milan, milan.ask, NULL);
+	uint8_t buf[CU_SNP_REPORT_SIZE], other[CU_SNP_REPORT_SIZE];
+	size_t vcek_size;
+	uint8_t *vcek = sb_cert_der(milan.vcek, &vcek_size);
+	const uint8_t *extra[1] = { vcek };
+	size_t sizes[1] = { vcek_size };
+	struct cu_verify_opts o = { .at = AT,
+		                    .extra_collateral = extra,
+		                    .extra_collateral_sizes = sizes,
+		                    .n_extra_collateral = 1 };
+	struct cu_error err;
+
+	(void)state;
+	interesting_report(&milan, 3, false, buf);
+	for (int i = 0; i < 3; i++)
+		verify_ok(v, buf, &o, "the same VCEK again (cached)");
+	/* the cached chain result is bounded by the certificates' validity */
+	o.at = SB_DEFAULT_NOT_AFTER + 86400;
+	err = verify_fail(v, buf, &o, "cached VCEK after its validity");
+	assert_string_equal(err.stage, "chain");
+	o.at = AT;
+	verify_ok(v, buf, &o, "cached VCEK back inside its validity");
+	/* a changed report still fails its signature with the cached key */
+	memcpy(other, buf, sizeof(other));
+	other[0x90] ^= 1;
+	err = verify_fail(v, other, &o, "cached VCEK, changed report");
+	assert_string_equal(err.stage, "signature");
+	cu_verifier_free(v);
+	free(vcek);
+}
+
 static void test_extra_collateral_damaged_der(void **state)
 {
 	cu_verifier *v = verifier_root_and(&milan, milan.ask, NULL);
@@ -1220,6 +1259,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_too_many_keys),
 		cmocka_unit_test(test_evidence_bad_entries),
 		cmocka_unit_test(test_extra_collateral_vcek),
+		cmocka_unit_test(test_extra_collateral_cached),
 		cmocka_unit_test(test_extra_collateral_damaged_der),
 		cmocka_unit_test(test_extra_collateral_from_evidence),
 		cmocka_unit_test(test_extra_collateral_wrong_chip),
