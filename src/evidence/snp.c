@@ -933,6 +933,31 @@ static int check_binding(const struct cu_snp_report *r, const struct cu_verify_o
 	               want_hex);
 }
 
+/* The keys tried for a report, and the failure that got furthest (the one reported). */
+struct attempts {
+	struct cu_error best, cur;
+	enum vek_stage best_stage;
+	bool any;
+};
+
+/* Try one key; true when it verified the report. */
+static bool attempt(cu_verifier *v, struct snp_state *st, const uint8_t *buf,
+                    const struct cu_snp_report *r, struct snp_vek *k, int64_t at,
+                    struct attempts *a)
+{
+	enum vek_stage stage;
+
+	cu_error_clear(&a->cur);
+	if (try_vek(v, st, buf, r, k, at, &stage, &a->cur) == 0)
+		return true;
+	if (!a->any || stage > a->best_stage) {
+		a->best = a->cur;
+		a->best_stage = stage;
+	}
+	a->any = true;
+	return false;
+}
+
 /*
  * A key seen before whose DER is exactly these bytes: a copy of its entry, the
  * certificate with a reference of its own (the caller frees it).
@@ -1010,11 +1035,10 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 {
 	struct cu_snp_report r;
 	struct snp_state *st = NULL;
-	struct cu_error best = { 0 }, cur = { 0 };
-	enum vek_stage best_stage = VEK_STAGE_CHIP_ID;
+	struct attempts tries = { .best_stage = VEK_STAGE_CHIP_ID };
 	struct snp_vek *ok = NULL, extra_vek;
 	STACK_OF(X509) *extra = NULL; /* certificates that came with the evidence */
-	bool want_vlek, any = false;
+	bool want_vlek;
 	json_t *claims, *snp;
 	int k;
 
@@ -1035,18 +1059,10 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	if ((k = state_get(v, &st, err)) < 0)
 		return k;
 	for (size_t i = 0; i < st->n_veks && !ok; i++) {
-		enum vek_stage stage;
-
 		if (st->veks[i].is_vlek != want_vlek)
 			continue;
-		cu_error_clear(&cur);
-		if (try_vek(v, st, buf, &r, &st->veks[i], opts->at, &stage, &cur) == 0) {
+		if (attempt(v, st, buf, &r, &st->veks[i], opts->at, &tries))
 			ok = &st->veks[i];
-		} else if (!any || stage > best_stage) {
-			best = cur;
-			best_stage = stage;
-		}
-		any = true;
 	}
 	/*
 	 * Then the endorsement keys that came with this evidence: when every one
@@ -1055,8 +1071,6 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	 */
 	if (!ok && opts->n_extra_collateral && all_seen(v, st, opts, want_vlek)) {
 		for (size_t i = 0; !ok && i < opts->n_extra_collateral; i++) {
-			enum vek_stage stage;
-
 			if (!seen_get(v, st, opts->extra_collateral[i],
 			              opts->extra_collateral_sizes[i], want_vlek, &extra_vek))
 				continue;
@@ -1066,15 +1080,10 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 				cu_x509_stack_freep(&extra);
 				return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 			}
-			cu_error_clear(&cur);
-			if (try_vek(v, st, buf, &r, &extra_vek, opts->at, &stage, &cur) == 0) {
+			if (attempt(v, st, buf, &r, &extra_vek, opts->at, &tries)) {
 				ok = &extra_vek;
 				seen_put(v, st, &extra_vek);
-			} else if (!any || stage > best_stage) {
-				best = cur;
-				best_stage = stage;
 			}
-			any = true;
 		}
 		if (!ok) {
 			/* parse them all below, from scratch */
@@ -1099,28 +1108,21 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	}
 	for (int i = 0; !ok && extra && i < sk_X509_num(extra); i++) {
 		X509 *x = sk_X509_value(extra, i);
-		enum vek_stage stage;
-
 		if (!(cn_equals(x, "SEV-VCEK") || cn_equals(x, "SEV-VLEK")) ||
 		    cn_equals(x, "SEV-VLEK") != want_vlek ||
 		    vek_parse(x, want_vlek, &extra_vek) < 0)
 			continue;
-		cu_error_clear(&cur);
-		if (try_vek(v, st, buf, &r, &extra_vek, opts->at, &stage, &cur) == 0) {
+		if (attempt(v, st, buf, &r, &extra_vek, opts->at, &tries)) {
 			ok = &extra_vek;
 			seen_put(v, st, &extra_vek);
-		} else if (!any || stage > best_stage) {
-			best = cur;
-			best_stage = stage;
 		}
-		any = true;
 	}
 	if (!ok) {
 		cu_x509_stack_freep(&extra);
-		if (any) {
+		if (tries.any) {
 			if (err)
-				*err = best;
-			return best.code;
+				*err = tries.best;
+			return tries.best.code;
 		}
 		return cu_fail(err, CU_ERR_NOT_FOUND, "collateral",
 		               "snp: no %s certificate in the collateral (the report is signed by "
