@@ -113,7 +113,9 @@ int cu_store_resource_list(cu_store *s, const char *tenant, json_t **ret,
  * Append a record to the audit log: {seq, at, kind, data, prev, hash} where
  * hash = SHA-256(prev || "\n" || seq || "\n" || at || "\n" || kind || "\n" ||
  * canonical data) and prev is the previous record's hash (64 zeros for the
- * first). Durable before it returns; on failure nothing is appended.
+ * first). Durable before it returns; on failure nothing is appended. Records
+ * from concurrent callers are group-committed: one transaction and one fsync
+ * for all that arrived while the previous commit ran.
  */
 int cu_store_audit_append(cu_store *s, int64_t at, const char *kind, const json_t *data,
                           uint64_t *ret_seq, struct cu_error *err) _must_check_;

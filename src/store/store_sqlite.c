@@ -31,6 +31,11 @@ struct cu_store {
 	 * handshake. Everything else commits with synchronous=FULL.
 	 */
 	struct cu_store *sessions;
+	/* Audit group commit: the queue of waiting records, and whether a commit runs. */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct audit_req *qhead, *qtail;
+	bool committing;
 };
 
 /* Schema migrations, applied in order; the index + 1 is the schema version. */
@@ -169,6 +174,8 @@ static int open_sessions(cu_store *parent, const char *path, struct cu_error *er
 	if (!s)
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
 	parent->sessions = s;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK)
@@ -189,6 +196,8 @@ int cu_store_open(cu_store **ret, const char *path, struct cu_error *err)
 	if (!s)
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
 	if (sqlite3_open_v2(path, &s->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {
@@ -220,6 +229,8 @@ void cu_store_close(cu_store *s)
 	cu_store_close(s->sessions);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qcond);
 	free(s);
 }
 
@@ -678,17 +689,28 @@ static void audit_hash(const char *prev, uint64_t seq, int64_t at, const char *k
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-int cu_store_audit_append(cu_store *s, int64_t at, const char *kind, const json_t *data,
-                          uint64_t *ret_seq, struct cu_error *err)
+/* One record waiting to be appended; the group commit fills in the outcome. */
+struct audit_req {
+	int64_t at;
+	const char *kind, *text;
+	uint64_t seq;
+	int r;
+	struct cu_error err;
+	bool done;
+	struct audit_req *next;
+};
+
+/*
+ * Append a batch in one write transaction (one fsync): read the tail, chain
+ * every record to the one before, commit. All or nothing.
+ */
+static int commit_batch(cu_store *s, struct audit_req *batch, struct cu_error *err)
 {
-	_cleanup_free_ char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
 	sqlite3_stmt *st = NULL;
 	char prev[65], hash[65];
 	uint64_t seq = 1;
 	int r = 0, step;
 
-	if (!text)
-		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	pthread_mutex_lock(&s->lock);
 	/* Read the tail and append in one write transaction: the chain cannot fork. */
 	if ((r = exec(s, "BEGIN IMMEDIATE", err)) < 0)
@@ -710,27 +732,33 @@ int cu_store_audit_append(cu_store *s, int64_t at, const char *kind, const json_
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	audit_hash(prev, seq, at, kind, text, hash);
 	if (sqlite3_prepare_v2(s->db,
 	                       "INSERT INTO audit (seq, at, kind, data, prev, hash) "
 	                       "VALUES (?, ?, ?, ?, ?, ?)",
-	                       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, at) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 5, prev, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 6, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE) {
+	                       -1, &st, NULL) != SQLITE_OK) {
 		r = db_fail(s, err, "audit append");
 		goto rollback;
+	}
+	for (struct audit_req *q = batch; q; q = q->next, seq++) {
+		audit_hash(prev, seq, q->at, q->kind, q->text, hash);
+		if (sqlite3_reset(st) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, q->at) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 3, q->kind, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 4, q->text, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 5, prev, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 6, hash, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE) {
+			r = db_fail(s, err, "audit append");
+			goto rollback;
+		}
+		q->seq = seq;
+		memcpy(prev, hash, sizeof(prev));
 	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((r = exec(s, "COMMIT", err)) < 0)
 		goto rollback;
-	if (ret_seq)
-		*ret_seq = seq;
 	goto out;
 rollback:
 	sqlite3_finalize(st);
@@ -739,6 +767,63 @@ rollback:
 out:
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+/*
+ * Group commit: records that arrive while a commit is running wait for the
+ * next one, which writes them all with a single fsync. Each caller returns
+ * only once its own record is durable (or the batch failed, then nothing of it
+ * was written).
+ */
+int cu_store_audit_append(cu_store *s, int64_t at, const char *kind, const json_t *data,
+                          uint64_t *ret_seq, struct cu_error *err)
+{
+	_cleanup_free_ char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+	struct audit_req req = { .at = at, .kind = kind };
+
+	if (!text)
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+	req.text = text;
+	pthread_mutex_lock(&s->qlock);
+	if (s->qtail)
+		s->qtail->next = &req;
+	else
+		s->qhead = &req;
+	s->qtail = &req;
+	while (!req.done) {
+		if (s->committing) {
+			pthread_cond_wait(&s->qcond, &s->qlock);
+			continue;
+		}
+		/* Lead a commit of everything queued so far (this record included). */
+		struct audit_req *batch = s->qhead;
+		struct cu_error berr = { 0 };
+		int r;
+
+		s->qhead = s->qtail = NULL;
+		s->committing = true;
+		pthread_mutex_unlock(&s->qlock);
+		r = commit_batch(s, batch, &berr);
+		pthread_mutex_lock(&s->qlock);
+		for (struct audit_req *q = batch, *next; q; q = next) {
+			next = q->next;
+			q->r = r;
+			if (r < 0)
+				q->err = berr;
+			q->done = true;
+		}
+		s->committing = false;
+		pthread_cond_broadcast(&s->qcond);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	if (req.r < 0) {
+		if (err)
+			*err = req.err;
+		return req.r;
+	}
+	if (ret_seq)
+		*ret_seq = req.seq;
+	return 0;
 }
 
 int cu_store_audit_verify(cu_store *s, uint64_t *ret_n, struct cu_error *err)
