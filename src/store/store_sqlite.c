@@ -31,6 +31,12 @@ struct cu_store {
 	 * handshake. Everything else commits with synchronous=FULL.
 	 */
 	struct cu_store *sessions;
+	/*
+	 * Reads of tenants, policies, reference values and resources go through
+	 * a read-only connection with its own lock: in WAL mode they need not wait
+	 * for a commit (and its fsync) on the writing connection.
+	 */
+	struct cu_store *reader;
 	/* Audit group commit: the queue of waiting records, and whether a commit runs. */
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
@@ -166,7 +172,9 @@ static int migrate(cu_store *s, struct cu_error *err)
 	return 0;
 }
 
-static int open_sessions(cu_store *parent, const char *path, struct cu_error *err)
+/* A second connection to the same database: for sessions (read-write) or reads. */
+static int open_child(cu_store *parent, const char *path, bool readonly, cu_store **slot,
+                      struct cu_error *err)
 {
 	cu_store *s = calloc(1, sizeof(*s));
 	int r;
@@ -176,13 +184,15 @@ static int open_sessions(cu_store *parent, const char *path, struct cu_error *er
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qcond, NULL);
-	parent->sessions = s;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK)
+	*slot = s;
+	if (sqlite3_open_v2(path, &s->db,
+	                    (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	                        SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK)
 		return cu_fail(err, CU_ERR_IO, STAGE, STAGE ": %s: %s", path,
 		               s->db ? sqlite3_errmsg(s->db) : "cannot open");
 	sqlite3_busy_timeout(s->db, 10000);
-	if ((r = exec(s, "PRAGMA synchronous = NORMAL", err)) < 0)
+	if (!readonly && (r = exec(s, "PRAGMA synchronous = NORMAL", err)) < 0)
 		return r;
 	s->version = parent->version;
 	return 0;
@@ -214,7 +224,8 @@ int cu_store_open(cu_store **ret, const char *path, struct cu_error *err)
 		cu_store_close(s);
 		return r;
 	}
-	if ((r = open_sessions(s, path, err)) < 0) {
+	if ((r = open_child(s, path, false, &s->sessions, err)) < 0 ||
+	    (r = open_child(s, path, true, &s->reader, err)) < 0) {
 		cu_store_close(s);
 		return r;
 	}
@@ -227,6 +238,7 @@ void cu_store_close(cu_store *s)
 	if (!s)
 		return;
 	cu_store_close(s->sessions);
+	cu_store_close(s->reader);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->qlock);
@@ -406,6 +418,8 @@ int cu_store_tenant_get(cu_store *s, const char *name, struct cu_error *err)
 	const void *args[] = { name };
 	int r;
 
+	if (s->reader)
+		s = s->reader;
 	pthread_mutex_lock(&s->lock);
 	r = run(s, "SELECT 1 FROM tenant WHERE name = ?", "t", args, &st, err);
 	if (r == 0) {
@@ -470,6 +484,8 @@ int cu_store_policy_get_latest(cu_store *s, const char *tenant, const char *id, 
 	const void *args[] = { tenant, id };
 	int r, step;
 
+	if (s->reader)
+		s = s->reader;
 	pthread_mutex_lock(&s->lock);
 	r = run(s,
 	        "SELECT document, revision FROM policy WHERE tenant = ? AND id = ? "
@@ -537,6 +553,8 @@ int cu_store_refvalues_get_latest(cu_store *s, const char *tenant, char **ret_do
 	const void *args[] = { tenant };
 	int r, step;
 
+	if (s->reader)
+		s = s->reader;
 	pthread_mutex_lock(&s->lock);
 	r = run(s,
 	        "SELECT document, revision FROM refvalues WHERE tenant = ? "
@@ -602,6 +620,8 @@ int cu_store_resource_get(cu_store *s, const char *tenant, const char *name,
 	struct cu_resource out = { 0 };
 	int r, step;
 
+	if (s->reader)
+		s = s->reader;
 	pthread_mutex_lock(&s->lock);
 	r = run(s,
 	        "SELECT policy, nonce, sealed, created FROM resource WHERE tenant = ? AND name = ?",
@@ -643,6 +663,8 @@ int cu_store_resource_list(cu_store *s, const char *tenant, json_t **ret, struct
 	json_t *list = json_array();
 	int r, step;
 
+	if (s->reader)
+		s = s->reader;
 	if (!list)
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	pthread_mutex_lock(&s->lock);
