@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: %s platform [--json]\n"
+	    "       %s token --url https://HOST:PORT [--ca FILE] --attester sim --sim-pki DIR ...\n"
+	    "       %s evidence --report-data HEX [--out FILE] --attester sim --sim-pki DIR ...\n"
 	    "       %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
 	    "                    [--out FILE] --attester sim --sim-pki DIR [--sim-measurement "
 	    "HEX]\n"
@@ -56,13 +58,15 @@ static void usage(FILE *f)
 	    "                       the simulated workload's measurement and debug policy\n"
 	    "  --sim-tool PATH      custos-snp-sim (default: found in PATH)\n"
 	    "\n"
+	    "  token            attest and print the attestation result (an EAR JWT)\n"
+	    "  evidence         print raw evidence for --report-data HEX (for 'custos verify')\n"
 	    "  platform         what this machine offers for attestation (CPU flags, devices,\n"
 	    "                   configfs-tsm, TPM, NVIDIA confidential computing) and a verdict;\n"
 	    "                   exit 0 when a TEE or TPM is found, 1 when none\n"
 	    "\n"
 	    "Exit status: 0 the resource was fetched, 1 refused (the KBS's reason is printed),\n"
 	    "2 usage error or unreachable KBS.\n",
-	    prog, prog);
+	    prog, prog, prog, prog);
 }
 
 static int usage_error(const char *msg)
@@ -116,35 +120,49 @@ static void refused(const char *step, long status, const json_t *reply)
 	        type ? strrchr(type, '/') + 1 : "", detail ? ": " : "", detail ? detail : "");
 }
 
+/* A report from the simulator with REPORT_DATA = report_data_hex (up to 64 bytes). */
+static int sim_report(const char *tool, const char *pki, const char *measurement, bool debug,
+                      const char *report_data_hex, uint8_t report[CU_SNP_REPORT_SIZE])
+{
+	char cmd[8192];
+	size_t n;
+	FILE *p;
+
+	if (strpbrk(pki, "'\\") || strpbrk(tool, "'\\") ||
+	    strspn(report_data_hex, "0123456789abcdefABCDEF") != strlen(report_data_hex) ||
+	    (measurement && strspn(measurement, "0123456789abcdefABCDEF") != strlen(measurement)))
+		return usage_error(
+		    "--sim-pki and --sim-tool: no quotes; hex values: hex digits only");
+	snprintf(cmd, sizeof(cmd), "'%s' report --pki '%s' --report-data %s%s%s%s", tool, pki,
+	         report_data_hex, measurement ? " --measurement " : "",
+	         measurement ? measurement : "", debug ? " --policy-debug" : "");
+	p = popen(cmd, "r");
+	n = p ? fread(report, 1, CU_SNP_REPORT_SIZE, p) : 0;
+	if (!p || pclose(p) != 0 || n != CU_SNP_REPORT_SIZE) {
+		fprintf(stderr, "%s: the simulated platform gave no report (%s)\n", prog, cmd);
+		return 2;
+	}
+	return 0;
+}
+
 /* Evidence from the simulator: a report with REPORT_DATA = binding, and its VCEK. */
 static int sim_evidence(const char *tool, const char *pki, const char *measurement, bool debug,
                         const uint8_t binding[48], json_t **ret)
 {
-	char hex[97], cmd[8192], path[4096];
+	char hex[97], path[4096];
 	uint8_t report[CU_SNP_REPORT_SIZE];
 	_cleanup_free_ uint8_t *vcek = NULL;
-	size_t vcek_size, n;
+	size_t vcek_size;
 	STACK_OF(X509) *certs = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
 	struct cu_error err = { 0 };
 	json_t *rep = NULL, *der;
 	unsigned char *d = NULL;
-	int len;
-	FILE *p;
+	int len, r;
 
 	cu_hex_encode(binding, 48, hex);
-	if (strpbrk(pki, "'\\") || strpbrk(tool, "'\\") ||
-	    (measurement && strspn(measurement, "0123456789abcdefABCDEF") != strlen(measurement)))
-		return usage_error("--sim-pki, --sim-tool and --sim-measurement: no quotes");
-	snprintf(cmd, sizeof(cmd), "'%s' report --pki '%s' --report-data %s%s%s%s", tool, pki, hex,
-	         measurement ? " --measurement " : "", measurement ? measurement : "",
-	         debug ? " --policy-debug" : "");
-	p = popen(cmd, "r");
-	n = p ? fread(report, 1, sizeof(report), p) : 0;
-	if (!p || pclose(p) != 0 || n != sizeof(report)) {
-		fprintf(stderr, "%s: the simulated platform gave no report (%s)\n", prog, cmd);
-		return 2;
-	}
+	if ((r = sim_report(tool, pki, measurement, debug, hex, report)) != 0)
+		return r;
 	/* The VCEK travels with the evidence, as the guest's certificate table would carry it. */
 	snprintf(path, sizeof(path), "%s/vcek.pem", pki);
 	if (cu_read_file(path, CU_LIMIT_COLLATERAL_FILE_SIZE, &vcek, &vcek_size, &err) < 0 ||
@@ -172,6 +190,24 @@ static int sim_evidence(const char *tool, const char *pki, const char *measureme
 	return *ret ? 0 : 2;
 }
 
+/* To --out FILE (mode 0600), or standard output. */
+static int write_out(const char *out, const void *data, size_t size)
+{
+	FILE *f;
+
+	if (!out)
+		return fwrite(data, 1, size, stdout) == size && fflush(stdout) == 0 ? 0 : -1;
+	umask(077);
+	f = fopen(out, "we");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+		fprintf(stderr, "%s: %s: cannot write\n", prog, out);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -183,11 +219,13 @@ int main(int argc, char **argv)
 		{ "sim-measurement", required_argument, NULL, 'm' },
 		{ "sim-debug", no_argument, NULL, 'd' },
 		{ "sim-tool", required_argument, NULL, 't' },
+		{ "report-data", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL, *ca = NULL, *out = NULL, *attester = NULL, *pki = NULL;
-	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce;
+	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce, *cmd;
+	const char *report_data = NULL;
 	bool debug = false;
 	json_auto_t *reply = NULL, *jwk = NULL, *pub = NULL, *binding = NULL, *evidence = NULL,
 	            *body = NULL;
@@ -210,8 +248,9 @@ int main(int argc, char **argv)
 			return usage_error("usage: custos-agent platform [--json]");
 		return cu_agent_platform_print(argc == 3);
 	}
-	if (strcmp(argv[1], "get-resource"))
-		return usage_error("unknown command (get-resource, platform)");
+	cmd = argv[1];
+	if (strcmp(cmd, "get-resource") && strcmp(cmd, "token") && strcmp(cmd, "evidence"))
+		return usage_error("unknown command (get-resource, token, evidence, platform)");
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -239,6 +278,9 @@ int main(int argc, char **argv)
 		case 't':
 			tool = optarg;
 			break;
+		case 'r':
+			report_data = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -246,14 +288,32 @@ int main(int argc, char **argv)
 			return usage_error("invalid option");
 		}
 	}
-	if (optind != argc - 1)
+	if (!attester || strcmp(attester, "sim") || !pki)
+		return usage_error(
+		    "--attester sim --sim-pki DIR is required (the hardware attesters "
+		    "come with the full agent)");
+	if (!strcmp(cmd, "evidence")) {
+		/* Raw evidence for a given REPORT_DATA, e.g. to feed 'custos verify'. */
+		uint8_t report[CU_SNP_REPORT_SIZE];
+
+		if (optind != argc || !report_data || strlen(report_data) > 128)
+			return usage_error(
+			    "usage: custos-agent evidence --report-data HEX (up to 64 "
+			    "bytes) --attester sim --sim-pki DIR");
+		if ((r = sim_report(tool, pki, measurement, debug, report_data, report)) != 0)
+			return r;
+		return write_out(out, report, sizeof(report)) < 0 ? 2 : 0;
+	}
+	if (strcmp(cmd, "token") && optind != argc - 1)
 		return usage_error("expected one resource URI kbs:///REPO/TYPE/TAG");
-	uri = argv[optind];
+	if (!strcmp(cmd, "token") && optind != argc)
+		return usage_error("token takes no argument");
+	uri = strcmp(cmd, "token") ? argv[optind] : "kbs:///";
 	if (strncmp(uri, "kbs:///", 7) || strlen(uri) > 512)
 		return usage_error("the resource is a URI kbs:///REPO/TYPE/TAG");
 	if (!url || strncmp(url, "https://", 8))
 		return usage_error("--url https://HOST:PORT is required (https only)");
-	if (!attester || strcmp(attester, "sim") || !pki)
+	if (!attester)
 		return usage_error(
 		    "--attester sim --sim-pki DIR is required (the hardware attesters "
 		    "come with the full agent)");
@@ -307,6 +367,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "%s: attested\n", prog);
+	if (!strcmp(cmd, "token")) {
+		/* The attestation result, for a relying party or 'custos token verify'. */
+		const char *token = json_string_value(json_object_get(reply, "token"));
+
+		r = token && printf("%s\n", token) > 0 ? 0 : 2;
+		goto out;
+	}
 	/* 4. the resource, as a JWE to our key */
 	snprintf(path, sizeof(path), "/kbs/v0/resource/%s", uri + 7);
 	json_decref(reply);
@@ -324,19 +391,7 @@ int main(int argc, char **argv)
 		r = 1;
 		goto out;
 	}
-	if (out) {
-		FILE *f;
-
-		umask(077);
-		f = fopen(out, "we");
-		if (!f || fwrite(pt, 1, pt_size, f) != pt_size || fclose(f) != 0) {
-			fprintf(stderr, "%s: %s: cannot write\n", prog, out);
-			goto out;
-		}
-	} else if (fwrite(pt, 1, pt_size, stdout) != pt_size) {
-		goto out;
-	}
-	r = 0;
+	r = write_out(out, pt, pt_size) < 0 ? 2 : 0;
 out:
 	if (pt)
 		OPENSSL_clear_free(pt, pt_size);

@@ -634,6 +634,40 @@ def releases(srv, data, pki, tmp):
                        {"generate": "rsa-1024", "policy": "payments-key"}, headers=bearer(admin))
     check("admin: an unknown key kind is refused", st == 400, b)
 
+    # custos-agent: evidence, token and get-resource against this custosd.
+    agent = os.path.join(os.path.dirname(CUSTOS), "custos-agent")
+    sim = ["--attester", "sim", "--sim-pki", pki, "--sim-tool", SIM]
+    ev = os.path.join(tmp, "agent-evidence.bin")
+    r = subprocess.run([agent, "evidence", "--report-data", "00ff", "--out", ev, *sim],
+                       capture_output=True, text=True)
+    r2 = subprocess.run([CUSTOS, "verify", "--insecure-test-root", os.path.join(pki, "ark.pem"),
+                         "--collateral", pki, "--report-data", "00ff", ev],
+                        capture_output=True, text=True)
+    check("custos-agent evidence: raw evidence that custos verify accepts",
+          r.returncode == 0 and r2.returncode == 0, r.stderr + r2.stderr)
+    url = f"https://127.0.0.1:{srv.port}"
+    ca = os.path.join(data, "tls/cert.pem")
+    r = subprocess.run([agent, "token", "--url", url, "--ca", ca, *sim], capture_output=True,
+                       text=True)
+    tok = os.path.join(tmp, "agent-token")
+    with open(tok, "w") as f:
+        f.write(r.stdout)
+    jwks = os.path.join(tmp, "jwks.json")
+    r2 = subprocess.run([CUSTOS, "token", "verify", tok, "--jwks", jwks], capture_output=True,
+                        text=True)
+    check("custos-agent token: an affirming result that verifies",
+          r.returncode == 0 and r2.returncode == 0
+          and json.loads(r2.stdout or "{}").get("submods", {}).get("cpu0", {})
+          .get("ear.status") == "affirming", r.stderr + r2.stderr)
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, *sim], capture_output=True)
+    check("custos-agent get-resource: the secret", r.returncode == 0 and r.stdout == secret,
+          r.stderr)
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, "--sim-debug", *sim], capture_output=True, text=True)
+    check("custos-agent get-resource from a debug VM: refused with the reason",
+          r.returncode == 1 and "PolicyDeny" in r.stderr, r.stderr)
+
     # Denials, each explained.
     pub = json.loads(subprocess.run([JWE_TOOL, "pub"], input=open(
         os.path.join(tmp, "tee-EC.jwk"), "rb").read(), capture_output=True, check=True).stdout)
