@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <curl/curl.h>
 #include <jose/jose.h>
 #include <openssl/crypto.h>
 
@@ -29,7 +28,7 @@
 #include "../src/crypto/x509.h"
 #include "../src/evidence/snp_trustee.h"
 #include "agent-platform.h"
-#include "curl-body.h"
+#include "https-client.h"
 
 static const char *prog = "custos-agent";
 
@@ -76,37 +75,25 @@ static int usage_error(const char *msg)
 }
 
 /* One request; the reply body is parsed as JSON. Returns the HTTP status, or -1. */
-static long request(CURL *c, const char *url, const char *path, const json_t *body, json_t **ret)
+static long request(struct cu_https *c, const char *url, const char *path, const json_t *body,
+                    json_t **ret)
 {
-	struct cu_curl_body b = { 0 };
-	struct curl_slist *h = NULL;
-	char full[2048], *text = NULL;
-	long status = -1;
-	CURLcode rc;
+	_cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *reply = NULL;
+	size_t size = 0;
+	struct cu_error err = { 0 };
+	long status;
 
-	snprintf(full, sizeof(full), "%s%s", url, path);
-	curl_easy_setopt(c, CURLOPT_URL, full);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cu_curl_body_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		h = curl_slist_append(h, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, text ? text : "");
-	} else {
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	(void)url;
+	if (body && !text)
+		return -1;
+	status = cu_https_request(c, body ? "POST" : "GET", path, text, &reply, &size, &err);
+	if (status < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return -1;
 	}
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
-		fprintf(stderr, "%s: %s: %s\n", prog, full, curl_easy_strerror(rc));
-	} else {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		*ret = b.data ? json_loadb(b.data, b.size, 0, NULL) : NULL;
-	}
-	curl_slist_free_all(h);
-	free(text);
-	free(b.data);
+	*ret = size ? json_loadb(reply, size, 0, NULL) : NULL;
+	free(reply);
 	return status;
 }
 
@@ -235,7 +222,7 @@ int main(int argc, char **argv)
 	uint8_t digest[48];
 	size_t canon_size, pt_size = 0;
 	long status;
-	CURL *c;
+	struct cu_https https, *c;
 	int opt, r = 2;
 	uint8_t *pt = NULL;
 
@@ -318,15 +305,12 @@ int main(int argc, char **argv)
 		    "--attester sim --sim-pki DIR is required (the hardware attesters "
 		    "come with the full agent)");
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	c = curl_easy_init();
-	if (!c)
+	if (cu_https_init(&https, url, ca, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		cu_https_free(&https);
 		return 2;
-	curl_easy_setopt(c, CURLOPT_COOKIEFILE, ""); /* in-memory cookies: kbs-session-id */
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	if (ca)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	}
+	c = &https;
 
 	/* 1. auth: the challenge */
 	body = json_pack("{s:s,s:s,s:{s:[s,s,s]}}", "version", "0.4.0", "tee", "snp",
@@ -398,7 +382,6 @@ out:
 	if (jwk && json_is_string(json_object_get(jwk, "d")))
 		OPENSSL_cleanse((char *)json_string_value(json_object_get(jwk, "d")),
 		                json_string_length(json_object_get(jwk, "d")));
-	curl_easy_cleanup(c);
-	curl_global_cleanup();
+	cu_https_free(&https);
 	return r;
 }

@@ -663,6 +663,13 @@ def releases(srv, data, pki, tmp):
                         "--ca", ca, *sim], capture_output=True)
     check("custos-agent get-resource: the secret", r.returncode == 0 and r.stdout == secret,
           r.stderr)
+    r = subprocess.run([agent, "token", "--url", url, *sim], capture_output=True, text=True)
+    check("custos-agent refuses a server its CA store does not vouch for",
+          r.returncode == 2 and "cannot connect" in r.stderr and not r.stdout, r.stderr)
+    r = subprocess.run([agent, "token", "--url", url, "--ca", os.path.join(pki, "ark.pem"),
+                        *sim], capture_output=True, text=True)
+    check("custos-agent refuses a server certificate from another CA",
+          r.returncode == 2 and not r.stdout, r.stderr)
     r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
                         "--ca", ca, "--sim-debug", *sim], capture_output=True, text=True)
     check("custos-agent get-resource from a debug VM: refused with the reason",
