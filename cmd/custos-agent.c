@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jose/jose.h>
 #include <openssl/crypto.h>
@@ -40,7 +43,8 @@ static void usage(FILE *f)
 	    "       %s token --url https://HOST:PORT [--ca FILE] --attester sim --sim-pki DIR ...\n"
 	    "       %s evidence --report-data HEX [--out FILE] --attester sim --sim-pki DIR ...\n"
 	    "       %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
-	    "                    [--out FILE] --attester sim --sim-pki DIR [--sim-measurement "
+	    "                    [--out FILE | --exec CMD] --attester sim --sim-pki DIR "
+	    "[--sim-measurement "
 	    "HEX]\n"
 	    "                    [--sim-debug] [--sim-tool PATH]\n"
 	    "\n"
@@ -49,6 +53,8 @@ static void usage(FILE *f)
 	    "resource goes to standard output, or to --out FILE (mode 0600).\n"
 	    "\n"
 	    "  --url URL            the KBS (https only)\n"
+	    "  --exec CMD           give the resource to CMD (via /bin/sh) on its standard input\n"
+	    "                       instead of printing it; exit with CMD's status\n"
 	    "  --ca FILE            CA certificate to trust for it (default: the system's)\n"
 	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
 	    "                       tests and demos; the KBS must trust its test root)\n"
@@ -177,6 +183,49 @@ static int sim_evidence(const char *tool, const char *pki, const char *measureme
 	return *ret ? 0 : 2;
 }
 
+/*
+ * --exec CMD: run CMD (through /bin/sh) with the resource on its standard
+ * input, so the secret never touches a file; our exit status is CMD's.
+ */
+static int run_with_secret(const char *cmd, const uint8_t *data, size_t size)
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	size_t done = 0;
+
+	if (pipe(fds) < 0)
+		return 2;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return 2;
+	}
+	if (pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	signal(SIGPIPE, SIG_IGN);
+	while (done < size) {
+		ssize_t w = write(fds[1], data + done, size - done);
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	close(fds[1]);
+	if (waitpid(pid, &status, 0) < 0)
+		return 2;
+	if (!WIFEXITED(status)) {
+		fprintf(stderr, "%s: --exec: the command did not exit normally\n", prog);
+		return 2;
+	}
+	return WEXITSTATUS(status);
+}
+
 /* To --out FILE (mode 0600), or standard output. */
 static int write_out(const char *out, const void *data, size_t size)
 {
@@ -201,6 +250,7 @@ int main(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' },
 		{ "ca", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "exec", required_argument, NULL, 'x' },
 		{ "attester", required_argument, NULL, 'a' },
 		{ "sim-pki", required_argument, NULL, 'p' },
 		{ "sim-measurement", required_argument, NULL, 'm' },
@@ -212,7 +262,7 @@ int main(int argc, char **argv)
 	};
 	const char *url = NULL, *ca = NULL, *out = NULL, *attester = NULL, *pki = NULL;
 	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce, *cmd;
-	const char *report_data = NULL;
+	const char *report_data = NULL, *exec_cmd = NULL;
 	bool debug = false;
 	json_auto_t *reply = NULL, *jwk = NULL, *pub = NULL, *binding = NULL, *evidence = NULL,
 	            *body = NULL;
@@ -267,6 +317,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			report_data = optarg;
+			break;
+		case 'x':
+			exec_cmd = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -375,7 +428,10 @@ int main(int argc, char **argv)
 		r = 1;
 		goto out;
 	}
-	r = write_out(out, pt, pt_size) < 0 ? 2 : 0;
+	if (exec_cmd)
+		r = run_with_secret(exec_cmd, pt, pt_size);
+	else
+		r = write_out(out, pt, pt_size) < 0 ? 2 : 0;
 out:
 	if (pt)
 		OPENSSL_clear_free(pt, pt_size);

@@ -663,6 +663,12 @@ def releases(srv, data, pki, tmp):
                         "--ca", ca, *sim], capture_output=True)
     check("custos-agent get-resource: the secret", r.returncode == 0 and r.stdout == secret,
           r.stderr)
+    got = os.path.join(tmp, "exec-got")
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, "--exec", f"cat > '{got}'; exit 7", *sim],
+                       capture_output=True)
+    check("custos-agent --exec: the secret on the command's standard input, its exit status",
+          r.returncode == 7 and open(got, "rb").read() == secret and not r.stdout, r.stderr)
     r = subprocess.run([agent, "token", "--url", url, *sim], capture_output=True, text=True)
     check("custos-agent refuses a server its CA store does not vouch for",
           r.returncode == 2 and "cannot connect" in r.stderr and not r.stdout, r.stderr)
