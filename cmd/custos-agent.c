@@ -30,7 +30,9 @@
 #include "../src/crypto/sig.h"
 #include "../src/crypto/x509.h"
 #include "../src/evidence/snp_trustee.h"
+#include "../src/collateral/snp_certtable.h"
 #include "agent-platform.h"
+#include "agent-tsm.h"
 #include "https-client.h"
 
 static const char *prog = "custos-agent";
@@ -56,6 +58,7 @@ static void usage(FILE *f)
 	    "  --exec CMD           give the resource to CMD (via /bin/sh) on its standard input\n"
 	    "                       instead of printing it; exit with CMD's status\n"
 	    "  --ca FILE            CA certificate to trust for it (default: the system's)\n"
+	    "  --attester tsm       evidence through configfs-tsm (default; SEV-SNP for now)\n"
 	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
 	    "                       tests and demos; the KBS must trust its test root)\n"
 	    "  --sim-pki DIR        the simulator's TEST PKI (custos-snp-sim init DIR)\n"
@@ -136,6 +139,65 @@ static int sim_report(const char *tool, const char *pki, const char *measurement
 		return 2;
 	}
 	return 0;
+}
+
+/* configfs-tsm evidence for a binding: the SNP report and the VEK from auxblob. */
+static int tsm_evidence(const uint8_t binding[48], json_t **ret)
+{
+	uint8_t rd[64] = { 0 };
+	struct cu_tsm_evidence ev = { 0 };
+	struct cu_error err = { 0 };
+	STACK_OF(X509) *certs = NULL;
+	json_t *rep = NULL, *chain = NULL;
+
+	memcpy(rd, binding, 48);
+	if (cu_agent_tsm_report(rd, &ev, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return 2;
+	}
+	if (strcmp(ev.provider, "sev_guest")) {
+		fprintf(stderr,
+		        "%s: configfs-tsm provider \"%s\": this step of the agent sends "
+		        "SEV-SNP evidence only\n",
+		        prog, ev.provider);
+		cu_agent_tsm_clear(&ev);
+		return 2;
+	}
+	if (cu_snp_report_to_json(ev.outblob, ev.outblob_size, &rep, &err) < 0 ||
+	    (ev.auxblob_size &&
+	     cu_snp_certtable_parse(ev.auxblob, ev.auxblob_size, &certs, &err) < 0)) {
+		fprintf(stderr, "%s: configfs-tsm evidence: %s\n", prog, err.message);
+		json_decref(rep);
+		cu_agent_tsm_clear(&ev);
+		return 2;
+	}
+	cu_agent_tsm_clear(&ev);
+	/* The endorsement key travels with the evidence, as the sev crate names it. */
+	for (int i = 0; certs && i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+		char cn[64];
+		unsigned char *d = NULL;
+		int len;
+		json_t *der;
+
+		cu_x509_subject_cn(x, cn, sizeof(cn));
+		if (strcmp(cn, "SEV-VCEK") && strcmp(cn, "SEV-VLEK"))
+			continue;
+		if ((len = i2d_X509(x, &d)) <= 0)
+			continue;
+		der = json_array();
+		for (int k = 0; der && k < len; k++)
+			json_array_append_new(der, json_integer(d[k]));
+		OPENSSL_free(d);
+		if (!chain)
+			chain = json_array();
+		json_array_append_new(chain,
+		                      json_pack("{s:s,s:o}", "cert_type", cn + 4, "data", der));
+	}
+	cu_x509_stack_freep(&certs);
+	*ret = json_pack("{s:o,s:o}", "attestation_report", rep, "cert_chain",
+	                 chain ? chain : json_null());
+	return *ret ? 0 : 2;
 }
 
 /* Evidence from the simulator: a report with REPORT_DATA = binding, and its VCEK. */
@@ -328,10 +390,12 @@ int main(int argc, char **argv)
 			return usage_error("invalid option");
 		}
 	}
-	if (!attester || strcmp(attester, "sim") || !pki)
-		return usage_error(
-		    "--attester sim --sim-pki DIR is required (the hardware attesters "
-		    "come with the full agent)");
+	if (!attester)
+		attester = "tsm";
+	if (strcmp(attester, "sim") && strcmp(attester, "tsm"))
+		return usage_error("--attester: tsm (configfs-tsm, the default) or sim");
+	if (!strcmp(attester, "sim") && !pki)
+		return usage_error("--attester sim needs --sim-pki DIR");
 	if (!strcmp(cmd, "evidence")) {
 		/* Raw evidence for a given REPORT_DATA, e.g. to feed 'custos verify'. */
 		uint8_t report[CU_SNP_REPORT_SIZE];
@@ -340,6 +404,21 @@ int main(int argc, char **argv)
 			return usage_error(
 			    "usage: custos-agent evidence --report-data HEX (up to 64 "
 			    "bytes) --attester sim --sim-pki DIR");
+		if (!strcmp(attester, "tsm")) {
+			struct cu_tsm_evidence ev = { 0 };
+			uint8_t rd[64] = { 0 };
+			size_t len = strlen(report_data);
+
+			if (len % 2 || cu_hex_decode(report_data, len, rd, len / 2) < 0)
+				return usage_error("--report-data: hex of up to 64 bytes");
+			if (cu_agent_tsm_report(rd, &ev, &err) < 0) {
+				fprintf(stderr, "%s: %s\n", prog, err.message);
+				return 2;
+			}
+			r = write_out(out, ev.outblob, ev.outblob_size) < 0 ? 2 : 0;
+			cu_agent_tsm_clear(&ev);
+			return r;
+		}
 		if ((r = sim_report(tool, pki, measurement, debug, report_data, report)) != 0)
 			return r;
 		return write_out(out, report, sizeof(report)) < 0 ? 2 : 0;
@@ -387,7 +466,9 @@ int main(int argc, char **argv)
 	if (!binding || cu_jcs_serialize(binding, &canon, &canon_size, &err) < 0)
 		goto out;
 	cu_sha384(canon, canon_size, digest);
-	if ((r = sim_evidence(tool, pki, measurement, debug, digest, &evidence)) != 0)
+	if ((r = !strcmp(attester, "tsm")
+	             ? tsm_evidence(digest, &evidence)
+	             : sim_evidence(tool, pki, measurement, debug, digest, &evidence)) != 0)
 		goto out;
 	/* 3. attest */
 	json_decref(body);

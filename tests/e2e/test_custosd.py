@@ -663,6 +663,59 @@ def releases(srv, data, pki, tmp):
                         "--ca", ca, *sim], capture_output=True)
     check("custos-agent get-resource: the secret", r.returncode == 0 and r.stdout == secret,
           r.stderr)
+    # The configfs-tsm attester, against an emulated provider (a thread that answers inblob
+    # with a simulator report and the GHCB certificate table in auxblob, as sev-guest does).
+    import threading
+    import uuid
+    root = os.path.join(tmp, "tsm-root")
+    reports = os.path.join(root, "sys/kernel/config/tsm/report")
+    os.makedirs(reports)
+    vcek_der = pem_to_der(os.path.join(pki, "vcek.pem"))
+    table = (uuid.UUID("63da758d-e664-4564-adc5-f4b93be8accd").bytes_le
+             + struct.pack("<II", 48, len(vcek_der)) + bytes(24) + vcek_der)
+    stop = threading.Event()
+
+    def provider():
+        while not stop.is_set():
+            for d in os.listdir(reports):
+                inblob = os.path.join(reports, d, "inblob")
+                if os.path.exists(inblob) and not os.path.exists(os.path.join(reports, d,
+                                                                              "outblob")):
+                    rd = open(inblob, "rb").read()
+                    if len(rd) != 64:
+                        continue
+                    rep = report(pki, rd)
+                    for name, data in (("auxblob", table), ("provider", b"sev_guest\n"),
+                                       ("generation", b"1\n"), ("outblob", rep)):
+                        with open(os.path.join(reports, d, name + ".tmp"), "wb") as f:
+                            f.write(data)
+                        os.rename(os.path.join(reports, d, name + ".tmp"),
+                                  os.path.join(reports, d, name))
+            time.sleep(0.005)
+
+    th = threading.Thread(target=provider, daemon=True)
+    th.start()
+    env = dict(os.environ, CUSTOS_AGENT_SYSROOT=root)
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, "--attester", "tsm"], capture_output=True, env=env,
+                       timeout=60)
+    check("custos-agent --attester tsm: configfs-tsm evidence with the VCEK from auxblob",
+          r.returncode == 0 and r.stdout == secret, r.stderr)
+    check("custos-agent --attester tsm: the report directory is removed afterwards",
+          os.listdir(reports) == [], os.listdir(reports))
+    r = subprocess.run([agent, "evidence", "--report-data", "00ff", "--attester", "tsm"],
+                       capture_output=True, env=env, timeout=60)
+    check("custos-agent evidence --attester tsm: the provider's report",
+          r.returncode == 0 and len(r.stdout) == 1184 and r.stdout[0x50:0x52] == b"\x00\xff",
+          r.stderr)
+    stop.set()
+    th.join()
+    r = subprocess.run([agent, "evidence", "--report-data", "00", "--attester", "tsm"],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, CUSTOS_AGENT_SYSROOT=os.path.join(tmp, "none")))
+    check("custos-agent --attester tsm without configfs-tsm: a clear error",
+          r.returncode == 2 and "configfs-tsm is not available" in r.stderr, r.stderr)
+
     got = os.path.join(tmp, "exec-got")
     r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
                         "--ca", ca, "--exec", f"cat > '{got}'; exit 7", *sim],
