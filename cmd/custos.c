@@ -41,12 +41,14 @@ static void usage(FILE *f)
 	    "  help           show this help\n"
 	    "\n"
 	    "Options of verify:\n"
-	    "  --tee FORMAT          evidence format (snp); detected when left out\n"
+	    "  --tee FORMAT          evidence format (snp, tdx, sgx); detected when left out\n"
 	    "  --at TIME             verification time, RFC 3339 (e.g. 2024-01-01T00:00:00Z);\n"
 	    "                        default: now. Certificates, collateral, reference-value and\n"
 	    "                        policy windows, and the token's iat are taken at this time\n"
-	    "  --collateral PATH     certificate/CRL file or directory (PEM or DER), repeatable;\n"
-	    "                        recognised by content, unrelated files are ignored\n"
+	    "  --collateral PATH     collateral file or directory, repeatable: certificates and\n"
+	    "                        CRLs (PEM or DER), Intel TCB info and QE identity JSON\n"
+	    "                        (PCS form, or a dcap-qvl/PCCS collateral bundle); recognised\n"
+	    "                        by content, unrelated files are ignored\n"
 	    "  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a "
 	    "mismatch\n"
 	    "                        is a rejection\n"
@@ -79,8 +81,10 @@ static void usage(FILE *f)
 	    "  %s verify --at 2024-01-01T00:00:00Z --collateral vcek.der report.bin\n"
 	    "  %s verify report.bin --collateral certs/ --appraise --policy appraisal.json \\\n"
 	    "      --refvalues refvalues.json --key ear-key.json > ear.jwt\n"
-	    "  %s token verify ear.jwt --jwks jwks.json --policy release.json\n",
-	    prog, prog, prog, prog, prog, prog);
+	    "  %s token verify ear.jwt --jwks jwks.json --policy release.json\n"
+	    "  %s verify --at 2025-07-01T00:00:00Z --collateral intel/ quote.bin   (TDX or SGX:\n"
+	    "      intel/ holds the TCB info, QE identity, CRLs and issuer chains from Intel PCS)\n",
+	    prog, prog, prog, prog, prog, prog, prog);
 }
 
 enum {

@@ -13,6 +13,7 @@
 #include "../crypto/openssl-util.h"
 #include "../crypto/x509.h"
 #include "collateral.h"
+#include "dcap_collateral.h"
 #include "snp_certtable.h"
 
 int cu_collateral_new(struct cu_collateral **ret)
@@ -23,7 +24,8 @@ int cu_collateral_new(struct cu_collateral **ret)
 		return CU_ERR_NOMEM;
 	c->certs = sk_X509_new_null();
 	c->crls = sk_X509_CRL_new_null();
-	if (!c->certs || !c->crls) {
+	c->dcap_docs = json_array();
+	if (!c->certs || !c->crls || !c->dcap_docs) {
 		cu_collateral_free(c);
 		return CU_ERR_NOMEM;
 	}
@@ -37,29 +39,41 @@ void cu_collateral_free(struct cu_collateral *c)
 		return;
 	cu_x509_stack_freep(&c->certs);
 	cu_crl_stack_freep(&c->crls);
+	json_decref(c->dcap_docs);
 	free(c);
 }
 
 /* Move everything from the staging stacks into c; cannot fail half-way. */
 static int commit(struct cu_collateral *c, STACK_OF(X509) * certs, STACK_OF(X509_CRL) * crls,
-                  unsigned n_files, struct cu_error *err)
+                  json_t *docs, unsigned n_files, struct cu_error *err)
 {
+	size_t n_docs = json_array_size(c->dcap_docs);
 	int n;
 
 	if (c->n_files + n_files > CU_LIMIT_COLLATERAL_FILES)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "more than %u collateral files",
 		               CU_LIMIT_COLLATERAL_FILES);
+	if (docs && json_array_extend(c->dcap_docs, docs) < 0)
+		return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 	n = cu_x509_move_all(&c->certs, certs, &c->crls, crls);
-	if (n < 0)
+	if (n < 0) {
+		while (json_array_size(c->dcap_docs) > n_docs)
+			json_array_remove(c->dcap_docs, json_array_size(c->dcap_docs) - 1);
 		return cu_fail(err, n, "collateral", "out of memory");
+	}
 	c->n_files += n_files;
-	return n;
+	return n + (int)json_array_size(docs);
 }
 
-/* Every container of certificates we recognise: PEM/DER, the SNP certificate table. */
+/*
+ * Every container of collateral we recognise: PEM/DER, the SNP certificate
+ * table, Intel's signed JSON documents and bundles.
+ */
 static int parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
-                     STACK_OF(X509_CRL) * *crls, struct cu_error *err)
+                     STACK_OF(X509_CRL) * *crls, json_t **docs, struct cu_error *err)
 {
+	if (cu_dcap_collateral_detect(buf, size))
+		return cu_dcap_collateral_parse(buf, size, docs, certs, crls, err);
 	if (cu_snp_certtable_detect(buf, size))
 		return cu_snp_certtable_parse(buf, size, certs, err);
 	return cu_x509_parse_any(buf, size, certs, crls, err);
@@ -68,6 +82,7 @@ static int parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
 struct staging {
 	STACK_OF(X509) * certs;
 	STACK_OF(X509_CRL) * crls;
+	json_t *docs;
 	unsigned n_files;
 };
 
@@ -94,7 +109,14 @@ static int load_file(struct staging *st, const char *path, bool named, struct cu
 			err->stage = "collateral";
 		return r;
 	}
-	return parse_any(buf, size, &st->certs, &st->crls, err);
+	r = parse_any(buf, size, &st->certs, &st->crls, &st->docs, err);
+	if (r < 0 && err && !named) { /* name the file of a directory that failed */
+		char msg[sizeof(err->message)];
+
+		snprintf(msg, sizeof(msg), "%.100s: %.200s", path, err->message);
+		memcpy(err->message, msg, sizeof(msg));
+	}
+	return r;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -170,9 +192,10 @@ int cu_collateral_add_path(struct cu_collateral *c, const char *path, struct cu_
 
 	r = load_path(&st, path, 0, err);
 	if (r >= 0)
-		r = commit(c, st.certs, st.crls, st.n_files, err);
+		r = commit(c, st.certs, st.crls, st.docs, st.n_files, err);
 	cu_x509_stack_freep(&st.certs);
 	cu_crl_stack_freep(&st.crls);
+	json_decref(st.docs);
 	return r;
 }
 
@@ -181,13 +204,14 @@ int cu_collateral_add_mem(struct cu_collateral *c, const uint8_t *buf, size_t si
 {
 	_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
 	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
+	json_auto_t *docs = NULL;
 	int r;
 
 	if (size > CU_LIMIT_COLLATERAL_FILE_SIZE)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "collateral", "%s is larger than %u bytes",
 		               name ? name : "collateral", CU_LIMIT_COLLATERAL_FILE_SIZE);
-	r = parse_any(buf, size, &certs, &crls, err);
+	r = parse_any(buf, size, &certs, &crls, &docs, err);
 	if (r <= 0)
 		return r;
-	return commit(c, certs, crls, 1, err);
+	return commit(c, certs, crls, docs, 1, err);
 }

@@ -6,6 +6,7 @@
 #ifndef CU_COLLATERAL_H
 #define CU_COLLATERAL_H
 
+#include <jansson.h>
 #include <openssl/x509.h>
 
 #include <custos/error.h>
@@ -15,6 +16,8 @@
 struct cu_collateral {
 	STACK_OF(X509) * certs;
 	STACK_OF(X509_CRL) * crls;
+	/* Signed JSON documents (Intel TCB info, QE identity): see dcap_collateral.h. */
+	json_t *dcap_docs;
 	unsigned n_files;
 };
 

@@ -166,28 +166,11 @@ static EVP_PKEY *ed25519_from_jwk(const json_t *jwk, bool private)
 static EVP_PKEY *ec_from_jwk(const json_t *jwk, enum cu_token_alg alg)
 {
 	size_t n = alg == CU_ALG_ES256 ? 32 : 48;
-	uint8_t *x = NULL, *y = NULL, point[1 + 2 * 48];
-	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pk = NULL;
-	OSSL_PARAM params[3];
+	_cleanup_free_ uint8_t *x = NULL, *y = NULL;
 
 	if (b64_member(jwk, "x", n, &x) < 0 || b64_member(jwk, "y", n, &y) < 0)
-		goto out;
-	point[0] = 0x04; /* uncompressed (SEC 1 section 2.3.3) */
-	memcpy(point + 1, x, n);
-	memcpy(point + 1 + n, y, n);
-	params[0] =
-	    OSSL_PARAM_construct_utf8_string("group", alg == CU_ALG_ES256 ? "P-256" : "P-384", 0);
-	params[1] = OSSL_PARAM_construct_octet_string("pub", point, 1 + 2 * n);
-	params[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pk = NULL;
-out:
-	free(x);
-	free(y);
-	return pk;
+		return NULL;
+	return cu_ec_pub_from_xy(alg == CU_ALG_ES256 ? "P-256" : "P-384", x, y, n);
 }
 
 static json_t *jwk_generate(enum cu_token_alg alg)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
@@ -112,4 +113,26 @@ void cu_sha256(const void *data, size_t size, uint8_t out[32])
 void cu_sha384(const void *data, size_t size, uint8_t out[48])
 {
 	SHA384(data, size, out);
+}
+
+EVP_PKEY *cu_ec_pub_from_xy(const char *group, const uint8_t *x, const uint8_t *y, size_t n)
+{
+	uint8_t point[1 + 2 * 66];
+	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+	OSSL_PARAM params[3];
+
+	if (n > 66)
+		return NULL;
+	point[0] = 0x04; /* uncompressed (SEC 1 section 2.3.3) */
+	memcpy(point + 1, x, n);
+	memcpy(point + 1 + n, y, n);
+	params[0] = OSSL_PARAM_construct_utf8_string("group", (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string("pub", point, 1 + 2 * n);
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		return NULL;
+	return pk;
 }

@@ -37,6 +37,13 @@ int cu_rsa_pss_verify(EVP_PKEY *key, const EVP_MD *md, int salt_len, unsigned mi
                       const uint8_t *msg, size_t msg_size, const uint8_t *sig, size_t sig_size,
                       struct cu_error *err) _must_check_;
 
+/*
+ * An EC public key from its raw affine coordinates x || y, each `n` bytes
+ * big-endian, on `group` ("P-256", "P-384"). NULL when the point is not on
+ * the curve or memory runs out.
+ */
+EVP_PKEY *cu_ec_pub_from_xy(const char *group, const uint8_t *x, const uint8_t *y, size_t n);
+
 /* SHA-256 / SHA-384 one-shot digests. */
 void cu_sha256(const void *data, size_t size, uint8_t out[32]);
 void cu_sha384(const void *data, size_t size, uint8_t out[48]);

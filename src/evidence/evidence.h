@@ -32,6 +32,8 @@ struct cu_evidence_ops {
 /* Index of each format in the registry; also the slot of its state. */
 enum cu_format_id {
 	CU_FORMAT_SNP,
+	CU_FORMAT_TDX,
+	CU_FORMAT_SGX,
 	_CU_FORMAT_MAX,
 };
 
@@ -46,6 +48,8 @@ struct cu_verifier {
 };
 
 extern const struct cu_evidence_ops cu_snp_ops;
+extern const struct cu_evidence_ops cu_tdx_ops;
+extern const struct cu_evidence_ops cu_sgx_ops;
 
 /* Common claim helpers. */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size);
