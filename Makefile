@@ -36,11 +36,14 @@ demo: all
 test-fast: all
 	$(MESON) test -C $(BUILD) --print-errorlogs
 
-bench: deps
+bench:
+	@scripts/install-deps.sh --bench
 	@test -f build-release/build.ninja || $(MESON) setup build-release -Dbuildtype=release
-	$(MESON) compile -C build-release bench/bench_snp bench/bench_appraise bench/bench_custosd \
-		custosd:executable custos:executable tools/custos-snp-sim
+	$(MESON) compile -C build-release bench/bench_snp bench/bench_dcap bench/bench_appraise \
+		bench/bench_custosd custosd:executable custos:executable tools/custos-snp-sim
 	./build-release/bench/bench_snp ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
+	bench/bench_dcap.sh build-release ../shared/corpus/tdx/dcap-qvl-tdx-v4-uptodate 5 2
+	bench/bench_dcap.sh build-release ../shared/corpus/sgx/dcap-qvl-sgx-v3-config-swhardening 5 2
 	./build-release/bench/bench_appraise ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
 	bench/bench_custosd.sh build-release 3 5 1,16,64
 

@@ -25,6 +25,14 @@ libp11-kit-dev
 softhsm2
 "
 
+# --bench: also Node.js and npm, which run the benchmarks' peers from the npm
+# registry. Only installed (from Debian) when the commands are absent, so a
+# newer Node.js already on the machine is left alone.
+if [ "${1:-}" = "--bench" ]; then
+	command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+	command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+fi
+
 missing=""
 for p in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -30,6 +30,9 @@
 /* Entries in the verified-certificate cache of one verifier. */
 #define CU_LIMIT_CERT_CACHE_ENTRIES 1024u
 
+/* Verified PCK chains remembered by one verifier (DCAP), replaced oldest first. */
+#define CU_LIMIT_DCAP_PCK_CACHE 64u
+
 /* Hex strings given on the command line (e.g. --report-data). */
 #define CU_LIMIT_HEX_ARG_SIZE 1024u
 

@@ -674,8 +674,10 @@ struct dcap_doc {
 	int version;
 	int64_t issue, next;
 	json_int_t eval;
-	X509 *signer; /* borrowed from the collateral; NULL: signature not verified */
-	int problem;  /* 0, or why the document cannot be used */
+	X509 *signer;            /* borrowed from the collateral; NULL: signature not verified */
+	bool chain_ok;           /* the signer's chain verified, and holds in chain_window */
+	int64_t chain_window[2]; /* under the verifier's lock */
+	int problem;             /* 0, or why the document cannot be used */
 	char why[200];
 	/* TCB info */
 	uint8_t fmspc[6], pce_id[2];
@@ -692,8 +694,21 @@ struct dcap_doc {
 	size_t n_levels;
 };
 
+/* A PCK chain from a quote, verified, with its leaf's SGX extension. */
+struct pck_entry {
+	uint8_t digest[32]; /* SHA-256 of the PEM chain as the quote carries it */
+	X509 *leaf;
+	struct cu_dcap_pck pck;
+	int64_t window[2];
+	/* the last QE certification block checked under this chain, and its attestation key */
+	uint8_t qe_digest[32];
+	EVP_PKEY *att_key;
+};
+
 struct dcap_state {
-	STACK_OF(X509) * roots; /* the pinned Intel root, and test roots */
+	STACK_OF(X509) * roots;                         /* the pinned Intel root, and test roots */
+	struct pck_entry pcks[CU_LIMIT_DCAP_PCK_CACHE]; /* under the verifier's lock */
+	size_t n_pcks, next_pck;
 	struct dcap_doc *docs;
 	size_t n_docs;
 };
@@ -716,6 +731,10 @@ void cu_dcap_state_free(void *state)
 	for (size_t i = 0; i < st->n_docs; i++)
 		doc_done(&st->docs[i]);
 	free(st->docs);
+	for (size_t i = 0; i < st->n_pcks; i++) {
+		X509_free(st->pcks[i].leaf);
+		EVP_PKEY_free(st->pcks[i].att_key);
+	}
 	cu_x509_stack_freep(&st->roots);
 	free(st);
 }
@@ -1084,10 +1103,14 @@ static void fmt_time(int64_t t, char buf[32])
 	cu_time_format_rfc3339(t, buf, 32);
 }
 
-/* Chain `leaf` to a pinned root at `at`; CRLs must cover the first `need_crls` certificates. */
+/*
+ * Chain `leaf` to a pinned root at `at`; CRLs must cover the first
+ * `need_crls` certificates. *window is where the result holds: every
+ * certificate and CRL of the chain is valid then.
+ */
 static int chain_check(struct dcap_state *st, cu_verifier *v, X509 *leaf, STACK_OF(X509) * extra,
                        unsigned need_crls, int64_t at, const char *stage, const char *what,
-                       int64_t *not_after, struct cu_error *err)
+                       int64_t window[2], struct cu_error *err)
 {
 	_cleanup_x509_stack_ STACK_OF(X509) *untrusted = sk_X509_dup(v->collateral->certs);
 	struct cu_chain_opts o = { .roots = st->roots, .crls = v->collateral->crls, .at = at };
@@ -1121,9 +1144,187 @@ static int chain_check(struct dcap_state *st, cu_verifier *v, X509 *leaf, STACK_
 			               "--collateral)",
 			               what, cn, d == 0 && need_crls == 2 ? "PCK" : "root CA");
 		}
-	if (res.not_after < *not_after)
-		*not_after = res.not_after;
+	window[0] = res.not_before;
+	window[1] = res.not_after;
 	cu_chain_result_done(&res);
+	return 0;
+}
+
+/* The chain of a document's signer, remembered for the window in which it holds. */
+static int signer_check(struct dcap_state *st, cu_verifier *v, struct dcap_doc *d, int64_t at,
+                        const char *stage, const char *what, int64_t *not_after,
+                        struct cu_error *err)
+{
+	int64_t w[2];
+	bool hit;
+	int r;
+
+	pthread_mutex_lock(&v->lock);
+	hit = d->chain_ok && at >= d->chain_window[0] && at < d->chain_window[1];
+	w[1] = d->chain_window[1];
+	pthread_mutex_unlock(&v->lock);
+	if (!hit) {
+		if ((r = chain_check(st, v, d->signer, NULL, 1, at, stage, what, w, err)) < 0)
+			return r;
+		pthread_mutex_lock(&v->lock);
+		d->chain_ok = true;
+		memcpy(d->chain_window, w, sizeof(w));
+		pthread_mutex_unlock(&v->lock);
+	}
+	if (w[1] < *not_after)
+		*not_after = w[1];
+	return 0;
+}
+
+/*
+ * The quote's PCK chain verified, its leaf (a new reference) and SGX
+ * extension; remembered by the digest of the chain's bytes for the window in
+ * which the verification holds.
+ */
+static int pck_get(struct dcap_state *st, cu_verifier *v, const struct cu_dcap_quote *q, int64_t at,
+                   X509 **ret_leaf, struct cu_dcap_pck *ret_pck, int64_t *not_after,
+                   struct cu_error *err)
+{
+	_cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
+	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
+	struct pck_entry e = { 0 }, *slot;
+	const char *tee = tee_name(q->tee_type);
+	int r;
+
+	cu_sha256(q->pck_chain, q->pck_chain_size, e.digest);
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < st->n_pcks; i++) {
+		struct pck_entry *c = &st->pcks[i];
+
+		if (memcmp(c->digest, e.digest, 32) || at < c->window[0] || at >= c->window[1] ||
+		    !X509_up_ref(c->leaf))
+			continue;
+		*ret_leaf = c->leaf;
+		*ret_pck = c->pck;
+		if (c->window[1] < *not_after)
+			*not_after = c->window[1];
+		pthread_mutex_unlock(&v->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&v->lock);
+
+	r = cu_x509_parse_any(q->pck_chain, q->pck_chain_size, &chain, &crls, err);
+	if (r <= 0)
+		return r < 0 ? r
+		             : cu_fail(err, CU_ERR_MALFORMED, "pck-chain",
+		                       "%s: no certificate in the quote's PCK chain", tee);
+	e.leaf = sk_X509_value(chain, 0);
+	if (!cn_is(e.leaf, "Intel SGX PCK Certificate"))
+		return cu_fail(err, CU_ERR_CHAIN, "pck-chain",
+		               "%s: the first certificate of the chain is not an Intel SGX PCK "
+		               "Certificate",
+		               tee);
+	if ((r = chain_check(st, v, e.leaf, chain, 2, at, "pck-chain", "PCK chain", e.window,
+	                     err)) < 0 ||
+	    (r = cu_dcap_pck_parse(e.leaf, &e.pck, err)) < 0)
+		return r;
+	if (!X509_up_ref(e.leaf) || !X509_up_ref(e.leaf))
+		return cu_fail(err, CU_ERR_INTERNAL, "pck-chain", "reference count");
+	*ret_leaf = e.leaf;
+	*ret_pck = e.pck;
+	if (e.window[1] < *not_after)
+		*not_after = e.window[1];
+	pthread_mutex_lock(&v->lock);
+	if (st->n_pcks < CU_LIMIT_DCAP_PCK_CACHE) {
+		slot = &st->pcks[st->n_pcks++];
+	} else {
+		slot = &st->pcks[st->next_pck];
+		st->next_pck = (st->next_pck + 1) % CU_LIMIT_DCAP_PCK_CACHE;
+		X509_free(slot->leaf);
+		EVP_PKEY_free(slot->att_key);
+	}
+	*slot = e;
+	pthread_mutex_unlock(&v->lock);
+	return 0;
+}
+
+/* SHA-256 over the pieces of a quote that the QE certifies: report, signature, key, auth data. */
+static int qe_block_digest(const struct cu_dcap_quote *q, uint8_t out[32])
+{
+	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, q->qe_report_raw, CU_DCAP_SGX_REPORT_SIZE) != 1 ||
+	    EVP_DigestUpdate(md, q->qe_report_sig, 64) != 1 ||
+	    EVP_DigestUpdate(md, q->att_key, 64) != 1 ||
+	    EVP_DigestUpdate(md, q->qe_auth, q->qe_auth_size) != 1 ||
+	    EVP_DigestFinal_ex(md, out, NULL) != 1)
+		return CU_ERR_INTERNAL;
+	return 0;
+}
+
+/*
+ * The QE report signed by the PCK key, its REPORTDATA = SHA-256(attestation
+ * key || QE authentication data) followed by zeros; the attestation key (a
+ * new reference). The QE certifies one attestation key for many quotes, so
+ * the outcome is remembered with the PCK chain, keyed by the digest of every
+ * byte that went into it: the same bytes under the same chain are the same
+ * answer.
+ */
+static int qe_get(struct dcap_state *st, cu_verifier *v, const struct cu_dcap_quote *q, X509 *leaf,
+                  EVP_PKEY **ret, struct cu_error *err)
+{
+	const char *tee = tee_name(q->tee_type);
+	uint8_t chain_digest[32], block[32], hash[32];
+	struct pck_entry *e = NULL;
+	EVP_PKEY *key;
+
+	cu_sha256(q->pck_chain, q->pck_chain_size, chain_digest);
+	if (qe_block_digest(q, block) < 0)
+		return cu_fail(err, CU_ERR_INTERNAL, "qe-binding", "%s: SHA-256 failed", tee);
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < st->n_pcks && !e; i++)
+		if (!memcmp(st->pcks[i].digest, chain_digest, 32) && st->pcks[i].att_key &&
+		    !memcmp(st->pcks[i].qe_digest, block, 32) &&
+		    EVP_PKEY_up_ref(st->pcks[i].att_key))
+			e = &st->pcks[i];
+	if (e)
+		*ret = e->att_key;
+	pthread_mutex_unlock(&v->lock);
+	if (e)
+		return 0;
+
+	if (cu_ecdsa_verify_raw_be(X509_get0_pubkey(leaf), NID_X9_62_prime256v1, EVP_sha256(),
+	                           q->qe_report_raw, CU_DCAP_SGX_REPORT_SIZE, q->qe_report_sig,
+	                           q->qe_report_sig + 32, 32, NULL) < 0)
+		return cu_fail(err, CU_ERR_SIGNATURE, "qe-report-signature",
+		               "%s: the QE report's signature does not verify with the PCK key",
+		               tee);
+	{
+		_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+		if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+		    EVP_DigestUpdate(md, q->att_key, 64) != 1 ||
+		    EVP_DigestUpdate(md, q->qe_auth, q->qe_auth_size) != 1 ||
+		    EVP_DigestFinal_ex(md, hash, NULL) != 1)
+			return cu_fail(err, CU_ERR_INTERNAL, "qe-binding", "%s: SHA-256 failed",
+			               tee);
+	}
+	if (CRYPTO_memcmp(hash, q->qe_report.report_data, 32) ||
+	    !cu_mem_all_zero(q->qe_report.report_data + 32, 32))
+		return cu_fail(err, CU_ERR_SIGNATURE, "qe-binding",
+		               "%s: the QE report data is not SHA-256(attestation key || QE "
+		               "authentication data) followed by zeros",
+		               tee);
+	if (!(key = cu_ec_pub_from_xy("P-256", q->att_key, q->att_key + 32, 32)))
+		return cu_fail(err, CU_ERR_SIGNATURE, "quote-signature",
+		               "%s: the attestation key is not a P-256 point", tee);
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < st->n_pcks && !e; i++)
+		if (!memcmp(st->pcks[i].digest, chain_digest, 32) && EVP_PKEY_up_ref(key))
+			e = &st->pcks[i];
+	if (e) {
+		EVP_PKEY_free(e->att_key);
+		e->att_key = key;
+		memcpy(e->qe_digest, block, 32);
+	}
+	pthread_mutex_unlock(&v->lock);
+	*ret = key;
 	return 0;
 }
 
@@ -1142,7 +1343,7 @@ static int pick_doc(struct dcap_state *st, cu_verifier *v, bool tcb, const char 
 	if (tcb)
 		cu_hex_encode(pck->fmspc, 6, fmspc);
 	for (size_t i = 0; i < st->n_docs; i++) {
-		const struct dcap_doc *d = &st->docs[i];
+		struct dcap_doc *d = &st->docs[i];
 		struct cu_error e = { 0 };
 		int64_t na = d->next;
 		char a[32], b[32], c[32];
@@ -1161,7 +1362,7 @@ static int pick_doc(struct dcap_state *st, cu_verifier *v, bool tcb, const char 
 			cu_fail(&e, CU_ERR_EXPIRED, stage,
 			        "dcap: %s %s%s%s is valid from %s until %s, not at %s", what, id,
 			        tcb ? " for FMSPC " : "", fmspc, a, b, c);
-		} else if (chain_check(st, v, d->signer, NULL, 1, at, stage, what, &na, &e) == 0) {
+		} else if (signer_check(st, v, d, at, stage, what, &na, &e) == 0) {
 			if (!best || d->eval > best->eval ||
 			    (d->eval == best->eval && d->issue > best->issue)) {
 				best = d;
@@ -1485,12 +1686,8 @@ int cu_dcap_verify(cu_verifier *v, const uint8_t *buf, size_t size, uint32_t tee
 	struct cu_dcap_pck pck;
 	struct outcome o = { .not_after = INT64_MAX };
 	struct dcap_state *st = NULL;
-	_cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
-	_cleanup_crl_stack_ STACK_OF(X509_CRL) *chain_crls = NULL;
+	_cleanup_(X509_freep) X509 *leaf = NULL;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *att_key = NULL;
-	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = NULL;
-	uint8_t hash[32];
-	X509 *leaf;
 	int r;
 
 	if ((r = cu_dcap_quote_parse(buf, size, &q, err)) < 0)
@@ -1501,55 +1698,22 @@ int cu_dcap_verify(cu_verifier *v, const uint8_t *buf, size_t size, uint32_t tee
 	if ((r = state_get(v, tdx ? CU_FORMAT_TDX : CU_FORMAT_SGX, &st, err)) < 0)
 		return r;
 
-	/* 1. the quote, signed by the attestation key */
-	att_key = cu_ec_pub_from_xy("P-256", q.att_key, q.att_key + 32, 32);
-	if (!att_key)
-		return cu_fail(err, CU_ERR_SIGNATURE, "quote-signature",
-		               "%s: the attestation key is not a P-256 point", tee);
+	/* 1. the PCK certificate chain, to the pinned root, with the CRLs; its SGX extension */
+	if ((r = pck_get(st, v, &q, opts->at, &leaf, &pck, &o.not_after, err)) < 0)
+		return r;
+
+	/* 2. the QE report, signed by the PCK key, and bound to the attestation key */
+	if ((r = qe_get(st, v, &q, leaf, &att_key, err)) < 0)
+		return r;
+
+	/* 3. the quote, signed by the attestation key */
 	if (cu_ecdsa_verify_raw_be(att_key, NID_X9_62_prime256v1, EVP_sha256(), buf, q.signed_size,
 	                           q.signature, q.signature + 32, 32, NULL) < 0)
 		return cu_fail(err, CU_ERR_SIGNATURE, "quote-signature",
 		               "%s: the quote's signature does not verify with its attestation key",
 		               tee);
 
-	/* 2. the PCK certificate chain, to the pinned root, with the CRLs */
-	r = cu_x509_parse_any(q.pck_chain, q.pck_chain_size, &chain, &chain_crls, err);
-	if (r <= 0)
-		return r < 0 ? r
-		             : cu_fail(err, CU_ERR_MALFORMED, "pck-chain",
-		                       "%s: no certificate in the quote's PCK chain", tee);
-	leaf = sk_X509_value(chain, 0);
-	if (!cn_is(leaf, "Intel SGX PCK Certificate"))
-		return cu_fail(err, CU_ERR_CHAIN, "pck-chain",
-		               "%s: the first certificate of the chain is not an Intel SGX PCK "
-		               "Certificate",
-		               tee);
-	if ((r = chain_check(st, v, leaf, chain, 2, opts->at, "pck-chain", "PCK chain",
-	                     &o.not_after, err)) < 0)
-		return r;
-
-	/* 3. the QE report, signed by the PCK key, and bound to the attestation key */
-	if (cu_ecdsa_verify_raw_be(X509_get0_pubkey(leaf), NID_X9_62_prime256v1, EVP_sha256(),
-	                           q.qe_report_raw, CU_DCAP_SGX_REPORT_SIZE, q.qe_report_sig,
-	                           q.qe_report_sig + 32, 32, NULL) < 0)
-		return cu_fail(err, CU_ERR_SIGNATURE, "qe-report-signature",
-		               "%s: the QE report's signature does not verify with the PCK key",
-		               tee);
-	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, q.att_key, 64) != 1 ||
-	    EVP_DigestUpdate(md, q.qe_auth, q.qe_auth_size) != 1 ||
-	    EVP_DigestFinal_ex(md, hash, NULL) != 1)
-		return cu_fail(err, CU_ERR_INTERNAL, "qe-binding", "%s: SHA-256 failed", tee);
-	if (CRYPTO_memcmp(hash, q.qe_report.report_data, 32) ||
-	    !cu_mem_all_zero(q.qe_report.report_data + 32, 32))
-		return cu_fail(err, CU_ERR_SIGNATURE, "qe-binding",
-		               "%s: the QE report data is not SHA-256(attestation key || QE "
-		               "authentication data) followed by zeros",
-		               tee);
-
-	/* 4. the platform's TCB from the PCK certificate; the caller's binding */
-	if ((r = cu_dcap_pck_parse(leaf, &pck, err)) < 0)
-		return r;
+	/* 4. the caller's binding */
 	if ((r = check_binding(tdx ? q.td.report_data : q.sgx.report_data, opts, tee, err)) < 0)
 		return r;
 

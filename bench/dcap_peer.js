@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The peer of bench_dcap: @phala/dcap-qvl (pure JavaScript) verifying the
+// same quote with the same collateral at the same time. It must succeed on
+// the quote (with the sample's expected status) and fail on a tampered copy,
+// or the figure is not printed.
+//   node dcap_peer.js MODULE_DIR SAMPLE_DIR RUNS SECONDS
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const [moduleDir, dir, runsArg, secsArg] = process.argv.slice(2);
+const { verify } = require(path.join(moduleDir, 'node_modules/@phala/dcap-qvl'));
+const quote = fs.readFileSync(path.join(dir, 'quote.bin'));
+const collateral = JSON.parse(fs.readFileSync(path.join(dir, 'collateral.json'), 'utf8'));
+const sample = JSON.parse(fs.readFileSync(path.join(dir, 'sample.json'), 'utf8'));
+const at = Date.parse(sample.verify_at) / 1000;
+const runs = parseInt(runsArg || '5', 10);
+const secs = parseFloat(secsArg || '2');
+
+const result = verify(quote, collateral, at);
+if (result.status !== sample.expected.tcb_status) {
+  console.error(`peer: status ${result.status}, expected ${sample.expected.tcb_status}`);
+  process.exit(1);
+}
+const tampered = Buffer.from(quote);
+tampered[100] ^= 1; // inside the signed body
+let rejected = false;
+try { verify(tampered, collateral, at); } catch (e) { rejected = true; }
+if (!rejected) {
+  console.error('peer: a tampered quote verified');
+  process.exit(1);
+}
+const rates = [];
+for (let r = 0; r < runs; r++) {
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  let t;
+  do {
+    verify(quote, collateral, at);
+    n++;
+    t = Number(process.hrtime.bigint() - t0) / 1e9;
+  } while (t < secs);
+  rates.push(n / t);
+  console.log(`peer run ${r + 1}: ${(n / t).toFixed(0)} quotes/s`);
+}
+rates.sort((a, b) => a - b);
+console.log(`peer median: ${rates[Math.floor(runs / 2)].toFixed(0)} quotes/s ` +
+            `(status ${result.status}, tampered copy rejected)`);
