@@ -83,7 +83,8 @@ static void usage(FILE *f)
 	    "      --refvalues refvalues.json --key ear-key.json > ear.jwt\n"
 	    "  %s token verify ear.jwt --jwks jwks.json --policy release.json\n"
 	    "  %s verify --at 2025-07-01T00:00:00Z --collateral intel/ quote.bin   (TDX or SGX:\n"
-	    "      intel/ holds the TCB info, QE identity, CRLs and issuer chains from Intel PCS)\n",
+	    "      intel/ holds the TCB info, QE identity, CRLs and issuer chains from Intel "
+	    "PCS)\n",
 	    prog, prog, prog, prog, prog, prog, prog);
 }
 
