@@ -1075,25 +1075,9 @@ nomem:
 	return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 }
 
-static int state_get(cu_verifier *v, int slot, struct dcap_state **ret, struct cu_error *err)
+static int state_build_any(cu_verifier *v, void **ret, struct cu_error *err)
 {
-	int r = 0;
-
-	pthread_mutex_lock(&v->lock);
-	if (!v->state[slot] || v->state_generation[slot] != v->generation) {
-		struct dcap_state *st = NULL;
-
-		r = state_build(v, &st, err);
-		if (r == 0) {
-			cu_dcap_state_free(v->state[slot]);
-			v->state[slot] = st;
-			v->state_generation[slot] = v->generation;
-		}
-	}
-	if (r == 0)
-		*ret = v->state[slot];
-	pthread_mutex_unlock(&v->lock);
-	return r;
+	return state_build(v, (struct dcap_state **)ret, err);
 }
 
 /* ------------------------------------------------------------ verification */
@@ -1695,7 +1679,8 @@ int cu_dcap_verify(cu_verifier *v, const uint8_t *buf, size_t size, uint32_t tee
 	if (q.tee_type != tee_type)
 		return cu_fail(err, CU_ERR_MALFORMED, "parse", "dcap: this is a %s quote, not %s",
 		               tee_name(q.tee_type), tee);
-	if ((r = state_get(v, tdx ? CU_FORMAT_TDX : CU_FORMAT_SGX, &st, err)) < 0)
+	if ((r = cu_verifier_state(v, tdx ? CU_FORMAT_TDX : CU_FORMAT_SGX, state_build_any,
+	                           (void **)&st, err)) < 0)
 		return r;
 
 	/* 1. the PCK certificate chain, to the pinned root, with the CRLs; its SGX extension */

@@ -51,6 +51,15 @@ extern const struct cu_evidence_ops cu_snp_ops;
 extern const struct cu_evidence_ops cu_tdx_ops;
 extern const struct cu_evidence_ops cu_sgx_ops;
 
+/*
+ * The per-verifier state of format `slot` for the verifier's current
+ * collateral and roots: rebuilt with `build` (under the verifier's lock)
+ * when they changed since it was built, the old one freed.
+ */
+int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
+                      int (*build)(cu_verifier *v, void **ret, struct cu_error *err), void **ret,
+                      struct cu_error *err);
+
 /* Common claim helpers. */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size);
 int cu_json_set_u64_hex(json_t *obj, const char *key, uint64_t v);

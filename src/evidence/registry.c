@@ -104,6 +104,30 @@ CU_EXPORT size_t cu_verifier_n_test_roots(const cu_verifier *v)
 	return v ? (size_t)sk_X509_num(v->test_roots) : 0;
 }
 
+int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
+                      int (*build)(cu_verifier *v, void **ret, struct cu_error *err), void **ret,
+                      struct cu_error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&v->lock);
+	if (!v->state[slot] || v->state_generation[slot] != v->generation) {
+		void *st = NULL;
+
+		r = build(v, &st, err);
+		if (r == 0) {
+			if (v->state[slot])
+				formats[slot]->state_free(v->state[slot]);
+			v->state[slot] = st;
+			v->state_generation[slot] = v->generation;
+		}
+	}
+	if (r == 0)
+		*ret = v->state[slot];
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
 static const struct cu_evidence_ops *find_format(const char *name)
 {
 	for (size_t i = 0; i < _CU_FORMAT_MAX; i++)

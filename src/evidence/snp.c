@@ -674,25 +674,9 @@ fail:
 	return r;
 }
 
-static int state_get(cu_verifier *v, struct snp_state **ret, struct cu_error *err)
+static int state_build_any(cu_verifier *v, void **ret, struct cu_error *err)
 {
-	int r = 0;
-
-	pthread_mutex_lock(&v->lock);
-	if (!v->state[CU_FORMAT_SNP] || v->state_generation[CU_FORMAT_SNP] != v->generation) {
-		struct snp_state *st = NULL;
-
-		r = state_build(v, &st, err);
-		if (r == 0) {
-			snp_state_free(v->state[CU_FORMAT_SNP]);
-			v->state[CU_FORMAT_SNP] = st;
-			v->state_generation[CU_FORMAT_SNP] = v->generation;
-		}
-	}
-	if (r == 0)
-		*ret = v->state[CU_FORMAT_SNP];
-	pthread_mutex_unlock(&v->lock);
-	return r;
+	return state_build(v, (struct snp_state **)ret, err);
 }
 
 /* --------------------------------------------------------- verification */
@@ -1056,7 +1040,7 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		               r.signing_key);
 	want_vlek = r.signing_key == CU_SNP_KEY_VLEK;
 
-	if ((k = state_get(v, &st, err)) < 0)
+	if ((k = cu_verifier_state(v, CU_FORMAT_SNP, state_build_any, (void **)&st, err)) < 0)
 		return k;
 	for (size_t i = 0; i < st->n_veks && !ok; i++) {
 		if (st->veks[i].is_vlek != want_vlek)

@@ -74,3 +74,14 @@ json_t *tu_load_json(const char *path)
 		fail_msg("cannot load %s: %s", path, e.text);
 	return j;
 }
+
+json_t *tu_json_path(json_t *root, const char *dotted)
+{
+	char buf[256], *save = NULL, *tok;
+	json_t *j = root;
+
+	snprintf(buf, sizeof(buf), "%s", dotted);
+	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+		j = json_object_get(j, tok);
+	return j;
+}

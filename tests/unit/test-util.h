@@ -30,4 +30,7 @@ X509 *tu_self_signed(EVP_PKEY *key, const char *cn, long serial);
 /* Load a JSON file (fails the test on error). */
 json_t *tu_load_json(const char *path);
 
+/* The value at a dotted path ("snp.policy.debug") of an object, or NULL. */
+json_t *tu_json_path(json_t *root, const char *dotted);
+
 #endif

@@ -64,17 +64,6 @@ static bool expect_verifies(const struct sample *s)
 	return strncmp(outcome(s), "valid", 5) == 0 || !strcmp(outcome(s), "invalid-by-policy");
 }
 
-static json_t *path_get(json_t *root, const char *dotted)
-{
-	char buf[256], *save = NULL, *tok;
-	json_t *j = root;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-		j = json_object_get(j, tok);
-	return j;
-}
-
 /* Values equal; strings case-insensitively (hex); arrays of strings in any order. */
 static bool same(json_t *got, json_t *want)
 {
@@ -153,7 +142,7 @@ static void check_claims(const struct sample *s, json_t *claims)
 		char path[256];
 
 		claim_path(s->kind, key, path, sizeof(path));
-		got = path_get(claims, path);
+		got = tu_json_path(claims, path);
 		if (json_is_object(want)) { /* decoded attributes: every flag the corpus names */
 			const char *flag;
 			json_t *w;
@@ -165,7 +154,7 @@ static void check_claims(const struct sample *s, json_t *claims)
 				                       ? "einittoken_key"
 				                       : flag;
 				snprintf(p2, sizeof(p2), "%s.%s", path, ours);
-				if (!same(path_get(claims, p2), w))
+				if (!same(tu_json_path(claims, p2), w))
 					fail_msg("%s: claim %s differs", s->dir, p2);
 			}
 			continue;
@@ -179,12 +168,12 @@ static void check_claims(const struct sample *s, json_t *claims)
 	}
 	/* the common claims mirror the body */
 	assert_string_equal(json_string_value(json_object_get(claims, "measurement")),
-	                    json_string_value(path_get(
+	                    json_string_value(tu_json_path(
 	                        claims, !strcmp(s->kind, "tdx") ? "tdx.mr_td" : "sgx.mr_enclave")));
 	assert_int_equal(
 	    json_is_true(json_object_get(claims, "debug")),
-	    json_is_true(path_get(claims, !strcmp(s->kind, "tdx") ? "tdx.td_attributes.debug"
-	                                                          : "sgx.attributes.debug")));
+	    json_is_true(tu_json_path(claims, !strcmp(s->kind, "tdx") ? "tdx.td_attributes.debug"
+	                                                              : "sgx.attributes.debug")));
 }
 
 typedef void (*sample_fn)(struct sample *s);

@@ -70,20 +70,9 @@ static unsigned long long num(json_t *j)
 	return 0;
 }
 
-static json_t *path_get(json_t *root, const char *dotted)
-{
-	char buf[256], *save = NULL, *tok;
-	json_t *j = root;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-		j = json_object_get(j, tok);
-	return j;
-}
-
 static void expect_u(const char *sample, json_t *claims, const char *path, unsigned long long want)
 {
-	json_t *got = path_get(claims, path);
+	json_t *got = tu_json_path(claims, path);
 
 	if (!got)
 		fail_msg("%s: claim %s missing", sample, path);
@@ -98,7 +87,7 @@ static void expect_num(const char *sample, json_t *claims, const char *path, jso
 
 static void expect_str(const char *sample, json_t *claims, const char *path, const char *want)
 {
-	json_t *got = path_get(claims, path);
+	json_t *got = tu_json_path(claims, path);
 
 	if (!json_is_string(got))
 		fail_msg("%s: claim %s missing", sample, path);
@@ -166,7 +155,7 @@ static void check_claims(const struct sample *s, json_t *claims)
 			expect_str(name, claims, "snp.signing_key", json_string_value(want));
 		} else if (strcmp(key, "vek_certificate") == 0) {
 			const char *vek =
-			    strcasecmp(json_string_value(path_get(claims, "snp.signing_key")),
+			    strcasecmp(json_string_value(tu_json_path(claims, "snp.signing_key")),
 			               "vlek") == 0
 			        ? "snp.vlek"
 			        : "snp.vcek";
@@ -174,10 +163,10 @@ static void check_claims(const struct sample *s, json_t *claims)
 			const char *na = json_string_value(json_object_get(want, "not_after"));
 
 			snprintf(path, sizeof(path), "%s.not_before", vek);
-			assert_int_equal(tu_time(json_string_value(path_get(claims, path))),
+			assert_int_equal(tu_time(json_string_value(tu_json_path(claims, path))),
 			                 tu_time(nb));
 			snprintf(path, sizeof(path), "%s.not_after", vek);
-			assert_int_equal(tu_time(json_string_value(path_get(claims, path))),
+			assert_int_equal(tu_time(json_string_value(tu_json_path(claims, path))),
 			                 tu_time(na));
 			snprintf(path, sizeof(path), "%s.product_name", vek);
 			expect_str(name, claims, path,
@@ -196,11 +185,11 @@ static void check_claims(const struct sample *s, json_t *claims)
 	}
 	/* common claims mirror the report */
 	assert_string_equal(json_string_value(json_object_get(claims, "measurement")),
-	                    json_string_value(path_get(claims, "snp.measurement")));
+	                    json_string_value(tu_json_path(claims, "snp.measurement")));
 	assert_string_equal(json_string_value(json_object_get(claims, "report_data")),
-	                    json_string_value(path_get(claims, "snp.report_data")));
+	                    json_string_value(tu_json_path(claims, "snp.report_data")));
 	assert_int_equal(json_is_true(json_object_get(claims, "debug")),
-	                 json_is_true(path_get(claims, "snp.policy.debug")));
+	                 json_is_true(tu_json_path(claims, "snp.policy.debug")));
 }
 
 typedef void (*sample_fn)(struct sample *s);
