@@ -1555,28 +1555,6 @@ static int add_advisories(json_t *out, const struct level *l)
 	return 0;
 }
 
-static int check_binding(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,
-                         struct cu_error *err)
-{
-	uint8_t want[64] = { 0 };
-	char got_hex[17], want_hex[17];
-
-	if (!opts->report_data)
-		return 0;
-	if (opts->report_data_size > sizeof(want))
-		return cu_fail(err, CU_ERR_INVALID_ARG, "binding",
-		               "%s: expected report data is %zu bytes, REPORTDATA holds 64", tee,
-		               opts->report_data_size);
-	memcpy(want, opts->report_data, opts->report_data_size);
-	if (CRYPTO_memcmp(want, rd, sizeof(want)) == 0)
-		return 0;
-	cu_hex_encode(rd, 8, got_hex);
-	cu_hex_encode(want, 8, want_hex);
-	return cu_fail(err, CU_ERR_BINDING, "binding",
-	               "%s: REPORTDATA %s... does not equal the expected %s...", tee, got_hex,
-	               want_hex);
-}
-
 static json_t *pck_json(const struct cu_dcap_pck *p, X509 *leaf)
 {
 	json_t *o = json_object();
@@ -1699,7 +1677,8 @@ int cu_dcap_verify(cu_verifier *v, const uint8_t *buf, size_t size, uint32_t tee
 		               tee);
 
 	/* 4. the caller's binding */
-	if ((r = check_binding(tdx ? q.td.report_data : q.sgx.report_data, opts, tee, err)) < 0)
+	if ((r = cu_check_report_data(tdx ? q.td.report_data : q.sgx.report_data, opts, tee,
+	                              "REPORTDATA", err)) < 0)
 		return r;
 
 	/* 5. collateral: TCB info and QE identity, signed by Intel, current at `at` */

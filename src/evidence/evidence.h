@@ -60,6 +60,10 @@ int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
                       int (*build)(cu_verifier *v, void **ret, struct cu_error *err), void **ret,
                       struct cu_error *err);
 
+/* The binding stage: 64 bytes of report data against opts->report_data, when given. */
+int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,
+                         const char *field, struct cu_error *err);
+
 /* Common claim helpers. */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size);
 int cu_json_set_u64_hex(json_t *obj, const char *key, uint64_t v);

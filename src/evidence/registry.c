@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "../base/error.h"
 #include "../base/encoding.h"
 #include "../base/limits.h"
@@ -237,4 +239,27 @@ int cu_json_set_u64_hex(json_t *obj, const char *key, uint64_t v)
 
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
 	return json_object_set_new(obj, key, json_string(buf)) < 0 ? CU_ERR_NOMEM : 0;
+}
+
+int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,
+                         const char *field, struct cu_error *err)
+{
+	uint8_t want[64] = { 0 };
+	char got_hex[17], want_hex[17];
+
+	if (!opts->report_data)
+		return 0;
+	if (opts->report_data_size > sizeof(want))
+		return cu_fail(err, CU_ERR_INVALID_ARG, "binding",
+		               "%s: expected report data is %zu bytes, %s holds 64", tee,
+		               opts->report_data_size, field);
+	/* Shorter expected data is zero-padded to 64 bytes, as guests fill the field. */
+	memcpy(want, opts->report_data, opts->report_data_size);
+	if (CRYPTO_memcmp(want, rd, sizeof(want)) == 0)
+		return 0;
+	cu_hex_encode(rd, 8, got_hex);
+	cu_hex_encode(want, 8, want_hex);
+	return cu_fail(err, CU_ERR_BINDING, "binding",
+	               "%s: %s %s... does not equal the expected %s...", tee, field, got_hex,
+	               want_hex);
 }

@@ -894,29 +894,6 @@ static int vek_claims(json_t *snp, const struct snp_vek *k)
 	return e < 0 ? CU_ERR_NOMEM : 0;
 }
 
-static int check_binding(const struct cu_snp_report *r, const struct cu_verify_opts *opts,
-                         struct cu_error *err)
-{
-	uint8_t want[64] = { 0 };
-	char got_hex[17], want_hex[17];
-
-	if (!opts->report_data)
-		return 0;
-	if (opts->report_data_size > sizeof(want))
-		return cu_fail(err, CU_ERR_INVALID_ARG, "binding",
-		               "snp: expected report data is %zu bytes, REPORT_DATA holds 64",
-		               opts->report_data_size);
-	/* Shorter expected data is zero-padded to 64 bytes, as guests fill REPORT_DATA. */
-	memcpy(want, opts->report_data, opts->report_data_size);
-	if (CRYPTO_memcmp(want, r->report_data, sizeof(want)) == 0)
-		return 0;
-	cu_hex_encode(r->report_data, 8, got_hex);
-	cu_hex_encode(want, 8, want_hex);
-	return cu_fail(err, CU_ERR_BINDING, "binding",
-	               "snp: REPORT_DATA %s... does not equal the expected %s...", got_hex,
-	               want_hex);
-}
-
 /* The keys tried for a report, and the failure that got furthest (the one reported). */
 struct attempts {
 	struct cu_error best, cur;
@@ -1113,7 +1090,7 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		               "its %s; pass it with --collateral)",
 		               want_vlek ? "VLEK" : "VCEK", want_vlek ? "VLEK" : "VCEK");
 	}
-	if ((k = check_binding(&r, opts, err)) < 0) {
+	if ((k = cu_check_report_data(r.report_data, opts, "snp", "REPORT_DATA", err)) < 0) {
 		cu_x509_stack_freep(&extra);
 		return k;
 	}
