@@ -52,6 +52,8 @@ static void usage(FILE *f)
 	    "  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a "
 	    "mismatch\n"
 	    "                        is a rejection\n"
+	    "  --eventlog FILE       TDX: the CC event log (CCEL); replayed, it must equal the\n"
+	    "                        quote's RTMRs, and its events become tdx.eventlog claims\n"
 	    "  --json                on failure, also print a JSON error object on standard "
 	    "output\n"
 	    "  --insecure-test-root FILE\n"
@@ -93,6 +95,7 @@ enum {
 	OPT_AT,
 	OPT_COLLATERAL,
 	OPT_REPORT_DATA,
+	OPT_EVENTLOG,
 	OPT_JSON,
 	OPT_TEST_ROOT,
 	OPT_APPRAISE,
@@ -111,6 +114,7 @@ static const struct option options[] = {
 	{ "at", required_argument, NULL, OPT_AT },
 	{ "collateral", required_argument, NULL, OPT_COLLATERAL },
 	{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
+	{ "eventlog", required_argument, NULL, OPT_EVENTLOG },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "insecure-test-root", required_argument, NULL, OPT_TEST_ROOT },
 	{ "appraise", no_argument, NULL, OPT_APPRAISE },
@@ -131,6 +135,7 @@ struct args {
 	const char **collateral;
 	size_t n_collateral;
 	const char *report_data;
+	const char *eventlog;
 	const char **test_roots;
 	size_t n_test_roots;
 	bool json;
@@ -176,6 +181,9 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 			break;
 		case OPT_REPORT_DATA:
 			a->report_data = optarg;
+			break;
+		case OPT_EVENTLOG:
+			a->eventlog = optarg;
 			break;
 		case OPT_COLLATERAL:
 		case OPT_TEST_ROOT:
@@ -298,7 +306,7 @@ static int cmd_verify(int argc, char **argv)
 	struct cu_error err = { 0 };
 	struct cu_verify_opts o = { 0 };
 	uint8_t report_data[64];
-	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ uint8_t *buf = NULL, *eventlog = NULL;
 	cu_verifier *v = NULL;
 	json_t *claims = NULL;
 	size_t size;
@@ -347,6 +355,12 @@ static int cmd_verify(int argc, char **argv)
 		}
 	if ((r = read_input(a.file, CU_LIMIT_EVIDENCE_SIZE, &buf, &size)))
 		goto out;
+	if (a.eventlog) {
+		if ((r = read_input(a.eventlog, CU_LIMIT_EVENTLOG_SIZE, &eventlog,
+		                    &o.eventlog_size)))
+			goto out;
+		o.eventlog = eventlog;
+	}
 
 	if (cu_verify(v, a.tee, buf, size, &o, &claims, &err) < 0) {
 		if (err.code == CU_ERR_INVALID_ARG) {

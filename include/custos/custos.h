@@ -74,6 +74,14 @@ struct cu_verify_opts {
 	const uint8_t *const *extra_collateral;
 	const size_t *extra_collateral_sizes;
 	size_t n_extra_collateral;
+	/*
+	 * A measured-boot event log that travels with the evidence (TDX: the CC
+	 * event log, CCEL, from the ACPI CCEL table). It is replayed and must
+	 * equal the registers the evidence signed; its events become claims.
+	 * Formats without such registers refuse it rather than ignore it.
+	 */
+	const uint8_t *eventlog;
+	size_t eventlog_size;
 };
 
 /*

@@ -68,6 +68,10 @@
 #define CU_LIMIT_KEYFILE_SIZE (64u * 1024u)
 #define CU_LIMIT_JWKS_KEYS    64u
 
+/* Measured-boot event logs (TCG PC Client, CC event log): the whole log, its events. */
+#define CU_LIMIT_EVENTLOG_SIZE   (8u * 1024u * 1024u)
+#define CU_LIMIT_EVENTLOG_EVENTS 65536u
+
 /* Claims documents read by `custos policy eval`. */
 #define CU_LIMIT_CLAIMS_SIZE (4u * 1024u * 1024u)
 

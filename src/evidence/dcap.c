@@ -25,6 +25,7 @@
 #include "../crypto/sig.h"
 #include "../crypto/x509.h"
 #include "dcap.h"
+#include "eventlog.h"
 
 /* Intel SGX Root CA, the anchor of every PCK and TCB signing chain; pinned below. */
 static const char intel_root_pem[] =
@@ -1592,6 +1593,7 @@ struct outcome {
 	char module_id[16];
 	enum tcb_status status;
 	int64_t not_after;
+	json_t *eventlog; /* claims of the replayed CC event log, or NULL */
 };
 
 static int claims_build(const struct cu_dcap_quote *q, const struct cu_dcap_pck *pck, X509 *leaf,
@@ -1630,10 +1632,62 @@ static int claims_build(const struct cu_dcap_quote *q, const struct cu_dcap_pck 
 			         json_string(status_names[o->module_level->status]));
 	}
 	k |= set(body, "tcb", tcb);
+	if (o->eventlog)
+		k |= set(body, "eventlog", json_incref(o->eventlog));
 	k |= set(c, "verified", json_true());
 	if (k) {
 		json_decref(c);
 		return CU_ERR_NOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+/*
+ * The CC event log (CCEL) replayed into RTMR0..3 must equal the quote's:
+ * RTMR0..2 always (firmware, OS loader and kernel measure into them), RTMR3
+ * when the log extends it (otherwise the guest extended it at run time, and
+ * its own log speaks for it). Its events become claims.
+ */
+static int replay_ccel(const struct cu_dcap_quote *q, const struct cu_verify_opts *opts,
+                       json_t **ret, struct cu_error *err)
+{
+	struct cu_evlog log;
+	uint8_t rtmr[4][48];
+	bool extended[4];
+	json_t *checked, *c;
+	int r;
+
+	if (q->tee_type != CU_DCAP_TEE_TDX)
+		return cu_fail(err, CU_ERR_INVALID_ARG, "eventlog",
+		               "sgx: an event log was given, but SGX quotes measure no boot");
+	if ((r = cu_evlog_parse(opts->eventlog, opts->eventlog_size, &log, err)) < 0)
+		return r;
+	if ((r = cu_evlog_replay_rtmrs(&log, rtmr, extended, err)) < 0) {
+		cu_evlog_done(&log);
+		return r;
+	}
+	for (int i = 0; i < 4; i++) {
+		char got[17], want[17];
+
+		if ((i == 3 && !extended[3]) || !memcmp(rtmr[i], q->td.rtmr[i], 48))
+			continue;
+		cu_evlog_done(&log);
+		cu_hex_encode(rtmr[i], 8, got);
+		cu_hex_encode(q->td.rtmr[i], 8, want);
+		return cu_fail(err, CU_ERR_MISMATCH, "eventlog",
+		               "tdx: RTMR%d replayed from the event log is %s..., the quote's is "
+		               "%s...",
+		               i, got, want);
+	}
+	c = cu_evlog_claims(&log, CU_TPM_ALG_SHA384);
+	checked = json_pack("[iii]", 0, 1, 2);
+	if (extended[3] && checked)
+		json_array_append_new(checked, json_integer(3));
+	cu_evlog_done(&log);
+	if (!c || !checked || json_object_set_new(c, "rtmrs_checked", checked) < 0) {
+		json_decref(c);
+		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
 	}
 	*ret = c;
 	return 0;
@@ -1701,7 +1755,11 @@ int cu_dcap_verify(cu_verifier *v, const uint8_t *buf, size_t size, uint32_t tee
 		return cu_fail(err, CU_ERR_REVOKED, "tcb",
 		               "%s: the platform's TCB level is Revoked (%s)", tee,
 		               o.platform->status == ST_REVOKED ? "platform" : "QE or TDX module");
-	if (claims_build(&q, &pck, leaf, &o, ret) < 0)
+	if (opts->eventlog && (r = replay_ccel(&q, opts, &o.eventlog, err)) < 0)
+		return r;
+	r = claims_build(&q, &pck, leaf, &o, ret);
+	json_decref(o.eventlog);
+	if (r < 0)
 		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
 	return 0;
 }

@@ -1090,6 +1090,12 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		               "its %s; pass it with --collateral)",
 		               want_vlek ? "VLEK" : "VCEK", want_vlek ? "VLEK" : "VCEK");
 	}
+	if (opts->eventlog) {
+		cu_x509_stack_freep(&extra);
+		return cu_fail(err, CU_ERR_INVALID_ARG, "eventlog",
+		               "snp: an event log was given, but SEV-SNP reports carry no "
+		               "registers to replay it against (a vTPM quote does)");
+	}
 	if ((k = cu_check_report_data(r.report_data, opts, "snp", "REPORT_DATA", err)) < 0) {
 		cu_x509_stack_freep(&extra);
 		return k;

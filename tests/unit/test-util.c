@@ -68,7 +68,7 @@ X509 *tu_self_signed(EVP_PKEY *key, const char *cn, long serial)
 json_t *tu_load_json(const char *path)
 {
 	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
+	json_t *j = json_load_file(path, JSON_ALLOW_NUL, &e);
 
 	if (!j)
 		fail_msg("cannot load %s: %s", path, e.text);

@@ -304,6 +304,7 @@ struct quote_opts {
 	uint16_t qe_isvsvn;
 	uint8_t qe_mrsigner[32];
 	uint8_t report_data[64];
+	uint8_t rtmr[4][48];
 	bool bad_qe_binding;
 	bool qe_signed_by_att_key; /* wrong key for the QE report */
 };
@@ -350,6 +351,7 @@ static void quote_build(const struct pki *k, const struct quote_opts *o, struct 
 		memcpy(t + 64, o->mr_signer_seam, 48);
 		t[123] = 0x10;             /* TD_ATTRIBUTES: SEPT_VE_DISABLE */
 		memset(t + 136, 0x7d, 48); /* MRTD */
+		memcpy(t + 328, o->rtmr, sizeof(o->rtmr));
 		memcpy(t + 520, o->report_data, 64);
 		put(q, t, 584);
 	}
@@ -898,6 +900,97 @@ static void test_parse_errors(void **state)
 	free(q);
 }
 
+/* A CC event log of three events (RTMR0, RTMR1, RTMR2); the RTMRs it replays to. */
+static size_t ccel_build(uint8_t *out, uint8_t rtmr[4][48])
+{
+	static const uint32_t index[3] = { 1, 2, 3 };
+	static const char cmdline[] = "kernel_cmdline: console=hvc0 root=/dev/vda1";
+	struct buf b = { .n = 0 };
+	uint8_t zero[20] = { 0 };
+
+	memset(rtmr, 0, 4 * 48);
+	put_u32(&b, 0);
+	put_u32(&b, 3); /* EV_NO_ACTION: the Spec ID Event03 header */
+	put(&b, zero, 20);
+	put_u32(&b, 33);
+	put(&b, "Spec ID Event03", 16);
+	put_u32(&b, 0);
+	put(&b, "\x00\x02\x00\x02", 4);
+	put_u32(&b, 1);
+	put(&b, "\x0c\x00\x30\x00", 4);
+	put(&b, "", 1);
+	for (int e = 0; e < 3; e++) {
+		uint8_t d[48], two[96];
+		unsigned len;
+
+		put_u32(&b, index[e]);
+		put_u32(&b, 0xd); /* EV_IPL */
+		put_u32(&b, 1);
+		put(&b, "\x0c\x00", 2);
+		cu_sha384(cmdline, sizeof(cmdline) - (size_t)e, d);
+		put(&b, d, 48);
+		put_u32(&b, sizeof(cmdline));
+		put(&b, cmdline, sizeof(cmdline));
+		memcpy(two, rtmr[index[e] - 1], 48);
+		memcpy(two + 48, d, 48);
+		OK(EVP_Digest(two, 96, rtmr[index[e] - 1], &len, EVP_sha384(), NULL) == 1);
+	}
+	memcpy(out, b.d, b.n);
+	return b.n;
+}
+
+static void test_ccel(void **state)
+{
+	struct scenario s;
+	struct pki k;
+	struct buf *q = calloc(1, sizeof(*q));
+	struct cu_error err = { 0 };
+	struct cu_verify_opts o = { .at = AT };
+	cu_verifier *v;
+	uint8_t *root_der = NULL, log[1024];
+	size_t log_size;
+	json_t *c = NULL, *el;
+	int n;
+
+	OK(q);
+	scenario_default(&s, false);
+	log_size = ccel_build(log, s.q.rtmr);
+	pki_new(&k, &s.plat);
+	quote_build(&k, &s.q, q);
+	OK(cu_verifier_new(&v, &err) == 0);
+	n = i2d_X509(k.root, &root_der);
+	OK(cu_verifier_add_test_root_INSECURE(v, root_der, (size_t)n, &err) == 0);
+	OPENSSL_free(root_der);
+	add_x509(v, k.ca, NULL);
+	add_x509(v, k.tcb, NULL);
+	add_x509(v, NULL, k.root_crl);
+	add_x509(v, NULL, k.pck_crl);
+	collateral_add(v, &k, &s.c);
+	o.eventlog = log;
+	o.eventlog_size = log_size;
+	if (cu_verify(v, "tdx", q->d, q->n, &o, &c, &err) < 0)
+		fail_msg("%s: %s", err.stage, err.message);
+	el = json_object_get(json_object_get(c, "tdx"), "eventlog");
+	assert_string_equal(json_string_value(json_object_get(el, "kernel_cmdline")),
+	                    "console=hvc0 root=/dev/vda1");
+	assert_int_equal(json_array_size(json_object_get(el, "rtmrs_checked")), 3);
+	json_decref(c);
+	c = NULL;
+	/* an event's digest changed: its RTMR no longer replays */
+	log[log_size - 60] ^= 1;
+	assert_int_equal(cu_verify(v, "tdx", q->d, q->n, &o, &c, &err), CU_ERR_MISMATCH);
+	assert_string_equal(err.stage, "eventlog");
+	assert_non_null(strstr(err.message, "RTMR2"));
+	assert_null(c);
+	/* a truncated log */
+	o.eventlog_size = 70;
+	assert_int_equal(cu_verify(v, "tdx", q->d, q->n, &o, &c, &err), CU_ERR_MALFORMED);
+	assert_string_equal(err.stage, "eventlog");
+	cu_verifier_free(v);
+	pki_free(&k);
+	free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -907,6 +1000,7 @@ int main(void)
 		cmocka_unit_test(test_each_stage_fails),
 		cmocka_unit_test(test_quote_signature_and_binding),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_ccel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

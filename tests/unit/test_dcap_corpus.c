@@ -376,6 +376,7 @@ static void collateral_sample(struct sample *s)
 	char path[2304];
 	uint8_t *tcb;
 	size_t tcb_size;
+	int r;
 
 	if (!expect_verifies(s))
 		return;
@@ -411,6 +412,40 @@ static void collateral_sample(struct sample *s)
 	assert_string_equal(err.stage, "tcb-info");
 	assert_null(claims);
 	cu_verifier_free(v);
+
+	/* an event log: SGX refuses one; a TDX quote's RTMRs are not those of an empty log */
+	{
+		static const uint8_t empty_log[] = {
+			0,   0,   0,   0,   3,   0,   0,   0,   0,    0,   0,    0,   0,
+			0,   0,   0,   0,   0,   0,   0,   0,   0,    0,   0,    0,   0,
+			0,   0,   33,  0,   0,   0,   'S', 'p', 'e',  'c', ' ',  'I', 'D',
+			' ', 'E', 'v', 'e', 'n', 't', '0', '3', 0,    0,   0,    0,   0,
+			0,   2,   0,   2,   1,   0,   0,   0,   0x0c, 0,   0x30, 0,   0,
+		};
+		struct cu_verify_opts eo = { .at = s->at,
+			                     .eventlog = empty_log,
+			                     .eventlog_size = sizeof(empty_log) };
+
+		r = cu_verify(s->v, s->kind, s->quote, s->size, &eo, &claims, &err);
+		if (r == 0) { /* only a TD whose RTMR0..2 are all zero matches an empty log */
+			static const char zero[97] = { [0 ... 95] = '0' };
+
+			assert_string_equal(s->kind, "tdx");
+			for (int i = 0; i < 3; i++) {
+				char p[16];
+				snprintf(p, sizeof(p), "tdx.rtmr%d", i);
+				assert_string_equal(json_string_value(tu_json_path(claims, p)),
+				                    zero);
+			}
+			json_decref(claims);
+			claims = NULL;
+		} else {
+			assert_null(claims);
+			assert_int_equal(r, !strcmp(s->kind, "sgx") ? CU_ERR_INVALID_ARG
+			                                            : CU_ERR_MISMATCH);
+			assert_string_equal(err.stage, "eventlog");
+		}
+	}
 
 	/* the dcap-qvl / PCCS bundle (collateral.json) alone is complete collateral */
 	snprintf(path, sizeof(path), "%s/collateral.json", s->dir);
