@@ -588,5 +588,36 @@ else
 	check "flow: rejected evidence, no key" [ ! -e "$u" ]
 fi
 
+# Intel TDX and SGX quotes.
+if [ -n "$CORPUS" ] && [ -d "$CORPUS/tdx" ]; then
+	tdx="$CORPUS/tdx/dcap-qvl-tdx-v4-uptodate"
+	sgx="$CORPUS/sgx/dcap-qvl-sgx-v3-config-swhardening"
+	expect "tdx: verifies" 0 '"tcb_status": "UpToDate"' "" -- \
+		verify --at 2025-07-01T00:00:00Z --collateral "$tdx" "$tdx/quote.bin"
+	expect "tdx: detected and named" 0 '"tee": "tdx"' "" -- \
+		verify --tee tdx --at 2025-07-01T00:00:00Z --collateral "$tdx" "$tdx/quote.bin"
+	expect "tdx: dcap-qvl bundle alone" 0 '"mr_td": "91eb2b44' "" -- \
+		verify --at 2025-07-01T00:00:00Z --collateral "$tdx/collateral.json" "$tdx/quote.bin"
+	expect "tdx: collateral expired" 1 "" "stage pck-chain: .*CRL has expired" -- \
+		verify --at 2025-08-01T00:00:00Z --collateral "$tdx" "$tdx/quote.bin"
+	expect "tdx: no collateral" 1 "" "stage pck-chain: dcap: PCK chain: no CRL covers" -- \
+		verify --at 2025-07-01T00:00:00Z "$tdx/quote.bin"
+	expect "tdx: --json error" 1 '"stage": "tcb-info"' "" -- \
+		verify --json --at 2025-07-01T00:00:00Z --collateral "$tdx/pck_crl.der" \
+		--collateral "$tdx/root_ca_crl.der" --collateral "$tdx/pck_crl_issuer_chain.pem" "$tdx/quote.bin"
+	expect "tdx: wrong --report-data" 1 "" "stage binding: tdx: REPORTDATA" -- \
+		verify --at 2025-07-01T00:00:00Z --collateral "$tdx" --report-data 00 "$tdx/quote.bin"
+	expect "tdx: --tee sgx on a TDX quote" 1 "" "stage parse: dcap: this is a tdx quote, not sgx" -- \
+		verify --tee sgx --at 2025-07-01T00:00:00Z --collateral "$tdx" "$tdx/quote.bin"
+	expect "tdx: inspect" 0 'tdx\.rtmr0 +"44c0197b' "" -- inspect "$tdx/quote.bin"
+	expect "sgx: verifies with its advisories" 0 'INTEL-SA-00615' "" -- \
+		verify --at 2025-07-01T00:00:00Z --collateral "$sgx" "$sgx/quote.bin"
+	expect "sgx: an event log is refused" 2 "" "SGX quotes measure no boot" -- \
+		verify --at 2025-07-01T00:00:00Z --collateral "$sgx" --eventlog "$sgx/quote.bin" "$sgx/quote.bin"
+	printf '{"tcbInfo": {' >"$tmp/broken.json"
+	expect "dcap: broken collateral JSON named" 2 "" "--collateral $tmp/broken.json: collateral: invalid JSON" -- \
+		verify --collateral "$tmp/broken.json" "$sgx/quote.bin"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
