@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* custos: verify and inspect attestation evidence from the command line. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <custos/appraisal.h>
@@ -18,6 +20,7 @@
 #include "../src/base/time.h"
 #include "../src/crypto/jwt.h"
 #include "cli.h"
+#include "cmd-collateral.h"
 
 static void usage(FILE *f)
 {
@@ -36,6 +39,8 @@ static void usage(FILE *f)
 	    "  token ...      signing keys, JWKS, and verification of attestation results\n"
 	    "                 ('%s token help')\n"
 	    "  audit ...      verify or export custosd's hash-chained audit log\n"
+	    "  collateral fetch  fetch a TDX/SGX quote's collateral from Intel PCS or a PCCS\n"
+	    "                 ('%s collateral help')\n"
 	    "  admin token    mint an admin token for custosd's admin API\n"
 	    "  version        print the version\n"
 	    "  help           show this help\n"
@@ -54,6 +59,11 @@ static void usage(FILE *f)
 	    "                        is a rejection\n"
 	    "  --eventlog FILE       TDX: the CC event log (CCEL); replayed, it must equal the\n"
 	    "                        quote's RTMRs, and its events become tdx.eventlog claims\n"
+	    "  --fetch URL           TDX/SGX: when Intel collateral is missing or stale, fetch it\n"
+	    "                        from Intel PCS or a PCCS at URL into the cache, then verify\n"
+	    "                        again (off by default: verification never uses the network)\n"
+	    "  --collateral-cache DIR  where --fetch keeps collateral (default\n"
+	    "                        $XDG_CACHE_HOME/custos/dcap); read as --collateral\n"
 	    "  --json                on failure, also print a JSON error object on standard "
 	    "output\n"
 	    "  --insecure-test-root FILE\n"
@@ -87,7 +97,7 @@ static void usage(FILE *f)
 	    "  %s verify --at 2025-07-01T00:00:00Z --collateral intel/ quote.bin   (TDX or SGX:\n"
 	    "      intel/ holds the TCB info, QE identity, CRLs and issuer chains from Intel "
 	    "PCS)\n",
-	    prog, prog, prog, prog, prog, prog, prog);
+	    prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 enum {
@@ -96,6 +106,8 @@ enum {
 	OPT_COLLATERAL,
 	OPT_REPORT_DATA,
 	OPT_EVENTLOG,
+	OPT_FETCH,
+	OPT_CACHE,
 	OPT_JSON,
 	OPT_TEST_ROOT,
 	OPT_APPRAISE,
@@ -115,6 +127,8 @@ static const struct option options[] = {
 	{ "collateral", required_argument, NULL, OPT_COLLATERAL },
 	{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
 	{ "eventlog", required_argument, NULL, OPT_EVENTLOG },
+	{ "fetch", required_argument, NULL, OPT_FETCH },
+	{ "collateral-cache", required_argument, NULL, OPT_CACHE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "insecure-test-root", required_argument, NULL, OPT_TEST_ROOT },
 	{ "appraise", no_argument, NULL, OPT_APPRAISE },
@@ -136,6 +150,7 @@ struct args {
 	size_t n_collateral;
 	const char *report_data;
 	const char *eventlog;
+	const char *fetch, *cache;
 	const char **test_roots;
 	size_t n_test_roots;
 	bool json;
@@ -184,6 +199,12 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 			break;
 		case OPT_EVENTLOG:
 			a->eventlog = optarg;
+			break;
+		case OPT_FETCH:
+			a->fetch = optarg;
+			break;
+		case OPT_CACHE:
+			a->cache = optarg;
 			break;
 		case OPT_COLLATERAL:
 		case OPT_TEST_ROOT:
@@ -300,6 +321,95 @@ static int appraise(const struct args *a, const json_t *claims, int64_t at)
 	return !strcmp(status, "affirming") ? EXIT_VERIFIED : EXIT_REJECTED;
 }
 
+/* A verifier with the test roots and collateral the arguments name (and the cache, if any). */
+static int build_verifier(const struct args *a, const char *cache, cu_verifier **ret)
+{
+	struct cu_error err = { 0 };
+	cu_verifier *v = NULL;
+	int r;
+
+	if (cu_verifier_new(&v, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < a->n_test_roots; i++) {
+		_cleanup_free_ uint8_t *root = NULL;
+		size_t rsize;
+
+		if ((r = read_input(a->test_roots[i], CU_LIMIT_COLLATERAL_FILE_SIZE, &root,
+		                    &rsize)))
+			goto fail;
+		if (cu_verifier_add_test_root_INSECURE(v, root, rsize, &err) < 0) {
+			fprintf(stderr, "%s: --insecure-test-root %s: %s\n", prog, a->test_roots[i],
+			        err.message);
+			r = EXIT_USAGE;
+			goto fail;
+		}
+		fprintf(stderr, "%s: WARNING: INSECURE test root %s is trusted\n", prog,
+		        a->test_roots[i]);
+	}
+	for (size_t i = 0; i < a->n_collateral; i++)
+		if (cu_verifier_add_collateral(v, a->collateral[i], &err) < 0) {
+			fprintf(stderr, "%s: --collateral %s: %s\n", prog, a->collateral[i],
+			        err.message);
+			r = EXIT_USAGE;
+			goto fail;
+		}
+	if (cache && cu_verifier_add_collateral(v, cache, &err) < 0) {
+		fprintf(stderr, "%s: --collateral-cache %s: %s\n", prog, cache, err.message);
+		r = EXIT_USAGE;
+		goto fail;
+	}
+	*ret = v;
+	return 0;
+fail:
+	cu_verifier_free(v);
+	return r;
+}
+
+/* $XDG_CACHE_HOME/custos/dcap or ~/.cache/custos/dcap, created. */
+static int cache_dir(const char *given, char **ret)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *d = NULL;
+	int n = 0;
+
+	if (given)
+		n = asprintf(&d, "%s", given);
+	else if (xdg && *xdg)
+		n = asprintf(&d, "%s/custos/dcap", xdg);
+	else if (home && *home)
+		n = asprintf(&d, "%s/.cache/custos/dcap", home);
+	else
+		return usage_error("--fetch: no --collateral-cache, and neither XDG_CACHE_HOME nor "
+		                   "HOME is set");
+	if (n < 0)
+		return usage_error("%s", "out of memory");
+	/* mkdir -p */
+	for (char *p = d + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(d, 0755);
+			*p = '/';
+		}
+	if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: --collateral-cache %s: %s\n", prog, d, strerror(errno));
+		free(d);
+		return EXIT_USAGE;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* A rejection that fresh Intel collateral could cure. */
+static bool fetch_would_help(const char *format, const struct cu_error *err)
+{
+	return (!format || !strcmp(format, "tdx") || !strcmp(format, "sgx")) &&
+	       (err->code == CU_ERR_NOT_FOUND || err->code == CU_ERR_EXPIRED) && err->stage &&
+	       (!strcmp(err->stage, "pck-chain") || !strcmp(err->stage, "tcb-info") ||
+	        !strcmp(err->stage, "qe-identity"));
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -307,10 +417,11 @@ static int cmd_verify(int argc, char **argv)
 	struct cu_verify_opts o = { 0 };
 	uint8_t report_data[64];
 	_cleanup_free_ uint8_t *buf = NULL, *eventlog = NULL;
+	_cleanup_free_ char *cache = NULL;
 	cu_verifier *v = NULL;
 	json_t *claims = NULL;
 	size_t size;
-	int r;
+	int r, k;
 
 	r = parse_args(argc, argv, true, &a);
 	if (r)
@@ -326,33 +437,15 @@ static int cmd_verify(int argc, char **argv)
 		o.report_data = report_data;
 		o.report_data_size = (size_t)n;
 	}
-	if (cu_verifier_new(&v, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.message);
-		r = EXIT_USAGE;
+	if (a.cache && !a.fetch) {
+		r = usage_error("--collateral-cache needs --fetch URL (or pass the directory with "
+		                "--collateral)");
 		goto out;
 	}
-	for (size_t i = 0; i < a.n_test_roots; i++) {
-		_cleanup_free_ uint8_t *root = NULL;
-		size_t rsize;
-
-		if ((r = read_input(a.test_roots[i], CU_LIMIT_COLLATERAL_FILE_SIZE, &root, &rsize)))
-			goto out;
-		if (cu_verifier_add_test_root_INSECURE(v, root, rsize, &err) < 0) {
-			fprintf(stderr, "%s: --insecure-test-root %s: %s\n", prog, a.test_roots[i],
-			        err.message);
-			r = EXIT_USAGE;
-			goto out;
-		}
-		fprintf(stderr, "%s: WARNING: INSECURE test root %s is trusted\n", prog,
-		        a.test_roots[i]);
-	}
-	for (size_t i = 0; i < a.n_collateral; i++)
-		if (cu_verifier_add_collateral(v, a.collateral[i], &err) < 0) {
-			fprintf(stderr, "%s: --collateral %s: %s\n", prog, a.collateral[i],
-			        err.message);
-			r = EXIT_USAGE;
-			goto out;
-		}
+	if (a.fetch && (r = cache_dir(a.cache, &cache)))
+		goto out;
+	if ((r = build_verifier(&a, cache, &v)))
+		goto out;
 	if ((r = read_input(a.file, CU_LIMIT_EVIDENCE_SIZE, &buf, &size)))
 		goto out;
 	if (a.eventlog) {
@@ -362,7 +455,25 @@ static int cmd_verify(int argc, char **argv)
 		o.eventlog = eventlog;
 	}
 
-	if (cu_verify(v, a.tee, buf, size, &o, &claims, &err) < 0) {
+	k = cu_verify(v, a.tee, buf, size, &o, &claims, &err);
+	if (k < 0 && a.fetch && fetch_would_help(a.tee, &err)) {
+		/* missing or stale Intel collateral: fetch it into the cache, then again */
+		struct cu_fetch f = { .url = a.fetch, .dir = cache, .ca = NULL };
+		char why[1024];
+
+		fprintf(stderr, "%s: %s (stage %s): fetching collateral from %s into %s\n", prog,
+		        err.message, err.stage, a.fetch, cache);
+		if (cu_dcap_fetch(&f, buf, size, why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s: --fetch: %s\n", prog, why);
+		} else {
+			cu_verifier_free(TAKE_PTR(v));
+			if ((r = build_verifier(&a, cache, &v)))
+				goto out;
+			err = (struct cu_error){ 0 };
+			k = cu_verify(v, a.tee, buf, size, &o, &claims, &err);
+		}
+	}
+	if (k < 0) {
 		if (err.code == CU_ERR_INVALID_ARG) {
 			fprintf(stderr, "%s: %s\n", prog, err.message);
 			r = EXIT_USAGE;
@@ -458,6 +569,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "admin") == 0)
 		return cmd_admin(argc - 1, argv + 1);
+	if (strcmp(cmd, "collateral") == 0)
+		return cmd_collateral(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("custos %s\n", CUSTOS_VERSION);
 		return 0;

@@ -614,6 +614,42 @@ if [ -n "$CORPUS" ] && [ -d "$CORPUS/tdx" ]; then
 		verify --at 2025-07-01T00:00:00Z --collateral "$sgx" "$sgx/quote.bin"
 	expect "sgx: an event log is refused" 2 "" "SGX quotes measure no boot" -- \
 		verify --at 2025-07-01T00:00:00Z --collateral "$sgx" --eventlog "$sgx/quote.bin" "$sgx/quote.bin"
+	# collateral fetch from a PCCS on loopback with recorded replies
+	start_pccs() {
+		rm -f "$tmp/pccs.port" "$tmp/pccs.log"
+		python3 "$(dirname "$0")/pccs_server.py" "$tdx" "$tmp/pccs.port" "$tmp/pccs.log" "$@" &
+		pccs_pid=$!
+		for _ in $(seq 50); do [ -s "$tmp/pccs.port" ] && break; sleep 0.1; done
+		pccs="http://127.0.0.1:$(cat "$tmp/pccs.port")"
+	}
+	start_pccs
+	expect "fetch: writes a quote's collateral" 0 "" "collateral for .* written to $tmp/cache" -- \
+		collateral fetch --url "$pccs" --out "$tmp/cache" "$tdx/quote.bin"
+	check "fetch: TCB info keyed by TEE and FMSPC" [ -s "$tmp/cache/tdx-b0c06f000000/tcb_info.json" ]
+	check "fetch: root CA CRL stored as DER" \
+		sh -c "openssl crl -inform DER -in '$tmp/cache/root_ca_crl.der' -noout"
+	expect "fetch: the cache verifies offline" 0 '"tcb_status": "UpToDate"' "" -- \
+		verify --at 2025-07-01T00:00:00Z --collateral "$tmp/cache" "$tdx/quote.bin"
+	expect "fetch: verify --fetch fills an empty cache" 0 '"tcb_status": "UpToDate"' "fetching collateral from" -- \
+		verify --at 2025-07-01T00:00:00Z --fetch "$pccs" --collateral-cache "$tmp/cache2" "$tdx/quote.bin"
+	n_before=$(wc -l <"$tmp/pccs.log")
+	expect "fetch: a warm cache asks nothing" 0 '"tcb_status": "UpToDate"' "" -- \
+		verify --at 2025-07-01T00:00:00Z --fetch "$pccs" --collateral-cache "$tmp/cache2" "$tdx/quote.bin"
+	check "fetch: no request for a warm cache" [ "$(wc -l <"$tmp/pccs.log")" = "$n_before" ]
+	expect "fetch: --collateral-cache without --fetch" 2 "" "needs --fetch" -- \
+		verify --collateral-cache "$tmp/cache2" "$tdx/quote.bin"
+	expect "fetch: an SGX quote of another FMSPC is refused by the server" 1 "" "HTTP status 404" -- \
+		collateral fetch --url "$pccs" --out "$tmp/cache3" "$sgx/quote.bin"
+	kill "$pccs_pid"
+	start_pccs garbage
+	expect "fetch: a reply that is not collateral" 1 "" "tcb_info.json received is not collateral" -- \
+		collateral fetch --url "$pccs" --out "$tmp/cache4" "$tdx/quote.bin"
+	check "fetch: nothing written from a bad reply" [ ! -e "$tmp/cache4/tdx-b0c06f000000/tcb_info.json" ]
+	kill "$pccs_pid"
+	expect "fetch: server down" 1 "" "Couldn't connect|Could not connect" -- \
+		collateral fetch --url "$pccs" --out "$tmp/cache4" "$tdx/quote.bin"
+	expect "fetch: usage" 2 "" "--url URL --out DIR QUOTE are required" -- collateral fetch "$tdx/quote.bin"
+
 	printf '{"tcbInfo": {' >"$tmp/broken.json"
 	expect "dcap: broken collateral JSON named" 2 "" "--collateral $tmp/broken.json: collateral: invalid JSON" -- \
 		verify --collateral "$tmp/broken.json" "$sgx/quote.bin"
