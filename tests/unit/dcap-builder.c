@@ -316,7 +316,7 @@ void db_quote_build(const struct pki *k, const struct quote_opts *o, struct buf 
 	if (o->sgx) { /* enclave report */
 		uint8_t r[384] = { 0 };
 
-		r[48] = 0x05; /* INIT | MODE64BIT */
+		r[48] = o->debug ? 0x07 : 0x05; /* INIT | MODE64BIT, DEBUG */
 		memset(r + 64, 0xee, 32);
 		memcpy(r + 320, o->report_data, 64);
 		db_put(q, r, 384);
@@ -325,8 +325,9 @@ void db_quote_build(const struct pki *k, const struct quote_opts *o, struct buf 
 
 		memcpy(t, o->tee_tcb_svn, 16);
 		memcpy(t + 64, o->mr_signer_seam, 48);
-		t[123] = 0x10;             /* TD_ATTRIBUTES: SEPT_VE_DISABLE */
-		memset(t + 136, 0x7d, 48); /* MRTD */
+		t[123] = 0x10;                   /* TD_ATTRIBUTES: SEPT_VE_DISABLE */
+		t[120] = o->debug ? 0x01 : 0x00; /* TD_ATTRIBUTES: DEBUG */
+		memset(t + 136, 0x7d, 48);       /* MRTD */
 		memcpy(t + 328, o->rtmr, sizeof(o->rtmr));
 		memcpy(t + 520, o->report_data, 64);
 		db_put(q, t, 584);

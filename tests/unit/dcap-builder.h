@@ -45,6 +45,7 @@ struct quote_opts {
 	uint8_t qe_mrsigner[32];
 	uint8_t report_data[64];
 	uint8_t rtmr[4][48];
+	bool debug; /* TD_ATTRIBUTES.DEBUG, or the enclave's DEBUG attribute */
 	bool bad_qe_binding;
 	bool qe_signed_by_att_key; /* wrong key for the QE report */
 };
