@@ -141,7 +141,69 @@ static int sim_report(const char *tool, const char *pki, const char *measurement
 	return 0;
 }
 
-/* configfs-tsm evidence for a binding: the SNP report and the VEK from auxblob. */
+/* Standard base64 with padding, as Trustee's evidence carries quotes and logs. */
+static json_t *b64_std(const uint8_t *p, size_t n)
+{
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	json_t *j;
+
+	if (!out || n > INT32_MAX / 2)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	j = json_string(out);
+	free(out);
+	return j;
+}
+
+static char *sysroot_path(const char *p)
+{
+	const char *root = getenv("CUSTOS_AGENT_SYSROOT");
+	char *out;
+
+	return asprintf(&out, "%s%s", root ? root : "", p) < 0 ? NULL : out;
+}
+
+/* The TEE of this guest as the KBS names it, from its guest device. */
+static const char *guest_tee(void)
+{
+	static const struct {
+		const char *dev, *tee;
+	} devs[] = { { "/dev/tdx_guest", "tdx" }, { "/dev/sev-guest", "snp" } };
+
+	for (size_t i = 0; i < ELEMENTSOF(devs); i++) {
+		_cleanup_free_ char *p = sysroot_path(devs[i].dev);
+
+		if (p && access(p, F_OK) == 0)
+			return devs[i].tee;
+	}
+	return NULL;
+}
+
+/*
+ * TDX through configfs-tsm: TdxEvidence {"quote", "cc_eventlog"} with the
+ * CC event log from the ACPI CCEL table when the guest can read it.
+ */
+static int tsm_tdx_evidence(const struct cu_tsm_evidence *ev, json_t **ret)
+{
+	_cleanup_free_ char *ccel = sysroot_path("/sys/firmware/acpi/tables/data/CCEL");
+	_cleanup_free_ uint8_t *log = NULL;
+	size_t log_size = 0;
+	struct cu_error err = { 0 };
+	json_t *q = b64_std(ev->outblob, ev->outblob_size), *l = NULL;
+
+	if (ccel && access(ccel, R_OK) == 0) {
+		if (cu_read_file(ccel, CU_LIMIT_EVENTLOG_SIZE, &log, &log_size, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.message);
+			json_decref(q);
+			return 2;
+		}
+		l = b64_std(log, log_size);
+	}
+	*ret = json_pack("{s:o,s:o}", "quote", q, "cc_eventlog", l ? l : json_null());
+	return *ret ? 0 : 2;
+}
+
+/* configfs-tsm evidence for a binding: the SNP report and the VEK from auxblob, or a TDX quote. */
 static int tsm_evidence(const uint8_t binding[48], json_t **ret)
 {
 	uint8_t rd[64] = { 0 };
@@ -155,10 +217,16 @@ static int tsm_evidence(const uint8_t binding[48], json_t **ret)
 		fprintf(stderr, "%s: %s\n", prog, err.message);
 		return 2;
 	}
+	if (!strcmp(ev.provider, "tdx_guest")) {
+		int r = tsm_tdx_evidence(&ev, ret);
+
+		cu_agent_tsm_clear(&ev);
+		return r;
+	}
 	if (strcmp(ev.provider, "sev_guest")) {
 		fprintf(stderr,
-		        "%s: configfs-tsm provider \"%s\": this step of the agent sends "
-		        "SEV-SNP evidence only\n",
+		        "%s: configfs-tsm provider \"%s\": the agent speaks for sev_guest "
+		        "(SEV-SNP) and tdx_guest (TDX)\n",
 		        prog, ev.provider);
 		cu_agent_tsm_clear(&ev);
 		return 2;
@@ -324,7 +392,7 @@ int main(int argc, char **argv)
 	};
 	const char *url = NULL, *ca = NULL, *out = NULL, *attester = NULL, *pki = NULL;
 	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce, *cmd;
-	const char *report_data = NULL, *exec_cmd = NULL;
+	const char *report_data = NULL, *exec_cmd = NULL, *tee;
 	bool debug = false;
 	json_auto_t *reply = NULL, *jwk = NULL, *pub = NULL, *binding = NULL, *evidence = NULL,
 	            *body = NULL;
@@ -445,8 +513,17 @@ int main(int argc, char **argv)
 	c = &https;
 
 	/* 1. auth: the challenge */
-	body = json_pack("{s:s,s:s,s:{s:[s,s,s]}}", "version", "0.4.0", "tee", "snp",
-	                 "extra-params", "supported-hash-algorithms", "sha256", "sha384", "sha512");
+	tee = !strcmp(attester, "sim") ? "snp" : guest_tee();
+	if (!tee) {
+		fprintf(stderr,
+		        "%s: this is neither an SEV-SNP nor a TDX guest (no /dev/sev-guest, no "
+		        "/dev/tdx_guest); 'custos-agent platform' tells what it offers\n",
+		        prog);
+		r = 2;
+		goto out;
+	}
+	body = json_pack("{s:s,s:s,s:{s:[s,s,s]}}", "version", "0.4.0", "tee", tee, "extra-params",
+	                 "supported-hash-algorithms", "sha256", "sha384", "sha512");
 	status = request(c, url, "/kbs/v0/auth", body, &reply);
 	nonce = json_string_value(json_object_get(reply, "nonce"));
 	if (status != 200 || !nonce) {

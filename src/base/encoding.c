@@ -148,6 +148,33 @@ int cu_base64url_decode(const char *in, size_t in_len, uint8_t **ret, size_t *re
 	return 0;
 }
 
+int cu_base64_decode(const char *in, size_t in_len, uint8_t **ret, size_t *ret_size)
+{
+	char *url;
+	size_t n = in_len;
+	int r;
+
+	/* Standard base64 is base64url with two other characters, and padding. */
+	if (in_len % 4)
+		return CU_ERR_MALFORMED;
+	while (n > 0 && in_len - n < 2 && in[n - 1] == '=')
+		n--;
+	if (!(url = malloc(n + 1)))
+		return CU_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c == '-' || c == '_' || c == '=') {
+			free(url);
+			return CU_ERR_MALFORMED;
+		}
+		url[i] = c == '+' ? '-' : c == '/' ? '_' : c;
+	}
+	r = cu_base64url_decode(url, n, ret, ret_size);
+	free(url);
+	return r;
+}
+
 void cu_utf8_trim_partial(char *s)
 {
 	size_t i = strlen(s), cont = 0, need;

@@ -34,6 +34,9 @@ char *cu_base64url_encode_alloc(const uint8_t *in, size_t n);
 int cu_base64url_decode(const char *in, size_t in_len, uint8_t **ret,
                         size_t *ret_size) _must_check_;
 
+/* Strict standard base64 (RFC 4648 section 4) with its padding; otherwise as above. */
+int cu_base64_decode(const char *in, size_t in_len, uint8_t **ret, size_t *ret_size) _must_check_;
+
 /*
  * Remove an incomplete UTF-8 sequence from the end of a NUL-terminated
  * string, as left by cutting it to fit a buffer (JSON needs valid UTF-8).

@@ -18,6 +18,7 @@
 #include "../base/jcs.h"
 #include "../base/json.h"
 #include "../crypto/sig.h"
+#include "../evidence/dcap_trustee.h"
 #include "../evidence/snp_trustee.h"
 #include "kbs.h"
 #include "service.h"
@@ -81,7 +82,8 @@ void cu_kbs_auth(void *ctx, struct cu_http_request *req, struct cu_http_response
 	if (!tee || !cu_kbs_tee_supported(tee)) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "TEE \"%.32s\" is not supported (supported: snp)",
+		snprintf(msg, sizeof(msg),
+		         "TEE \"%.32s\" is not supported (supported: snp, tdx, sgx)",
 		         tee ? tee : "");
 		kbs_error(resp, 401, "AttestationError", msg);
 		return;
@@ -100,19 +102,47 @@ void cu_kbs_auth(void *ctx, struct cu_http_request *req, struct cu_http_response
 
 bool cu_kbs_tee_supported(const char *tee)
 {
-	return !strcmp(tee, "snp");
+	return !strcmp(tee, "snp") || !strcmp(tee, "tdx") || !strcmp(tee, "sgx");
 }
 
-/*
- * The evidence bytes and the certificates that came with them, from
- * tee-evidence.primary_evidence of a supported TEE.
- */
-static int primary_evidence(const char *tee, const json_t *primary,
-                            struct cu_snp_trustee_evidence *ret, struct cu_error *err)
+/* tee-evidence.primary_evidence, decoded: the evidence bytes and what travels with them. */
+struct kbs_evidence {
+	struct cu_snp_trustee_evidence snp;
+	struct cu_dcap_trustee_evidence dcap;
+	const uint8_t *bytes;
+	size_t size;
+	const char *format; /* cu_verify's name of it */
+};
+
+static int primary_evidence(const char *tee, const json_t *primary, struct kbs_evidence *ret,
+                            struct cu_error *err)
 {
-	if (!strcmp(tee, "snp"))
-		return cu_snp_trustee_evidence_parse(primary, ret, err);
+	int r;
+
+	if (!strcmp(tee, "snp")) {
+		if ((r = cu_snp_trustee_evidence_parse(primary, &ret->snp, err)) < 0)
+			return r;
+		ret->bytes = ret->snp.report;
+		ret->size = sizeof(ret->snp.report);
+		ret->format = "snp";
+		return 0;
+	}
+	if (!strcmp(tee, "tdx") || !strcmp(tee, "sgx")) {
+		if ((r = cu_dcap_trustee_evidence_parse(primary, !strcmp(tee, "tdx"), &ret->dcap,
+		                                        err)) < 0)
+			return r;
+		ret->bytes = ret->dcap.quote;
+		ret->size = ret->dcap.quote_size;
+		ret->format = tee;
+		return 0;
+	}
 	return cu_fail(err, CU_ERR_UNSUPPORTED, "parse", "kbs: TEE %s is not supported", tee);
+}
+
+static void kbs_evidence_clear(struct kbs_evidence *e)
+{
+	cu_snp_trustee_evidence_clear(&e->snp);
+	cu_dcap_trustee_evidence_clear(&e->dcap);
 }
 
 void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)
@@ -120,7 +150,7 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 	struct cu_service *svc = ctx;
 	struct cu_error err = { 0 };
 	struct cu_session s = { 0 };
-	struct cu_snp_trustee_evidence ev = { 0 };
+	struct kbs_evidence ev = { 0 };
 	json_auto_t *body = NULL, *binding = NULL, *trace = NULL, *out = NULL, *runtime = NULL;
 	const json_t *rt, *teev, *pubkey, *additional;
 	const char *cookie = cu_http_cookie(req, "kbs-session-id"), *nonce, *status = NULL;
@@ -188,29 +218,30 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 		kbs_error(resp, 401, "AttestationError", err.message);
 		goto out;
 	}
-	for (size_t i = 0; i < ev.n_certs; i++)
-		extra[i] = ev.certs[i];
+	for (size_t i = 0; i < ev.snp.n_certs; i++)
+		extra[i] = ev.snp.certs[i];
 	runtime = json_pack("{s:s,s:O}", "nonce", nonce, "tee-pubkey", pubkey);
 	{
 		struct cu_attest_in in = {
-			.format = s.tee,
-			.evidence = ev.report,
-			.size = sizeof(ev.report),
+			.format = ev.format,
+			.evidence = ev.bytes,
+			.size = ev.size,
 			.binding_digest = digest,
 			.runtime = runtime,
 			.nonce = s.nonce,
 			.nonce_size = sizeof(s.nonce),
 			.extra = extra,
-			.extra_sizes = ev.cert_sizes,
-			.n_extra = ev.n_certs,
+			.extra_sizes = ev.snp.cert_sizes,
+			.n_extra = ev.snp.n_certs,
+			.eventlog = ev.dcap.eventlog,
+			.eventlog_size = ev.dcap.eventlog_size,
 		};
 		if (cu_server_attest(svc, &in, &token, &trace, &status, &err) < 0) {
 			struct cu_error aerr = { 0 };
 
 			cu_http_log_set(req, "decision", "rejected");
-			if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.report,
-			                                sizeof(ev.report), "rejected", err.message,
-			                                &aerr) < 0)
+			if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.bytes, ev.size,
+			                                "rejected", err.message, &aerr) < 0)
 				kbs_error(resp, 401, "HTTPFailed", aerr.message);
 			else
 				kbs_error(resp, 401, "AttestationError", err.message);
@@ -218,8 +249,8 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 		}
 	}
 	cu_http_log_set(req, "decision", status);
-	if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.report, sizeof(ev.report),
-	                                status, NULL, &err) < 0 ||
+	if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.bytes, ev.size, status, NULL,
+	                                &err) < 0 ||
 	    cu_store_session_set_token(svc->store, s.id, token, &err) < 0) {
 		kbs_error(resp, 401, "HTTPFailed", err.message);
 		goto out;
@@ -228,6 +259,6 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 	cu_http_reply_json(resp, 200, out);
 	set_cookie(resp, &s, now);
 out:
-	cu_snp_trustee_evidence_clear(&ev);
+	kbs_evidence_clear(&ev);
 	cu_session_clear(&s);
 }

@@ -82,7 +82,9 @@ int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char
 	struct cu_verify_opts o = { .at = now(),
 		                    .extra_collateral = in->extra,
 		                    .extra_collateral_sizes = in->extra_sizes,
-		                    .n_extra_collateral = in->n_extra };
+		                    .n_extra_collateral = in->n_extra,
+		                    .eventlog = in->eventlog,
+		                    .eventlog_size = in->eventlog_size };
 	struct cu_ear_opts eo = { .iat = o.at,
 		                  .lifetime = svc->config.token_lifetime,
 		                  .issuer = svc->config.issuer,

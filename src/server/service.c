@@ -20,6 +20,7 @@
 #include "../base/limits.h"
 #include "../crypto/jwt.h"
 #include "../crypto/openssl-util.h"
+#include "../crypto/x509.h"
 #include "service.h"
 
 #define STAGE "custosd"
@@ -589,13 +590,32 @@ int cu_service_load(struct cu_service *svc, struct cu_error *err)
 			return r;
 	}
 	if (c->insecure_test_root) {
+		/* One PEM file, one or more test roots (e.g. a simulated SNP and a TDX platform). */
 		_cleanup_free_ uint8_t *root = NULL;
+		_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+		_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
 		size_t size;
 
 		if ((r = cu_read_file(c->insecure_test_root, CU_LIMIT_COLLATERAL_FILE_SIZE, &root,
 		                      &size, err)) < 0 ||
-		    (r = cu_verifier_add_test_root_INSECURE(svc->verifier, root, size, err)) < 0)
+		    (r = cu_x509_parse_any(root, size, &certs, &crls, err)) < 0)
 			return r;
+		if (r == 0)
+			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
+			               "insecure_test_root %s: no certificate",
+			               c->insecure_test_root);
+		for (int i = 0; i < sk_X509_num(certs); i++) {
+			unsigned char *der = NULL;
+			int n = i2d_X509(sk_X509_value(certs, i), &der);
+
+			r = n > 0
+			        ? cu_verifier_add_test_root_INSECURE(svc->verifier, der, (size_t)n,
+			                                             err)
+			        : cu_fail(err, CU_ERR_INTERNAL, STAGE, "cannot encode a test root");
+			OPENSSL_free(der);
+			if (r < 0)
+				return r;
+		}
 		svc->insecure = true;
 	}
 	if (c->refvalues && (r = cu_refvalues_load_file(&svc->refvalues, c->refvalues, err)) < 0)

@@ -109,6 +109,8 @@ struct cu_attest_in {
 	const uint8_t *const *extra; /* certificates that came with the evidence */
 	const size_t *extra_sizes;
 	size_t n_extra;
+	const uint8_t *eventlog; /* a measured-boot log that came with the evidence */
+	size_t eventlog_size;
 };
 
 /* Verify, appraise and sign: the EAR token, the explanation and the status name. */

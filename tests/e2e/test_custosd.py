@@ -3,7 +3,8 @@
 """custosd end to end, against a real custosd process on loopback.
 
 A simulated SEV-SNP platform (custos-snp-sim, a TEST PKI trusted only through
---insecure-test-root) plays the guest. Covered: operations endpoints, the
+--insecure-test-root) plays the guest, and a simulated TDX platform
+(custos-dcap-sim, its sibling) a TDX guest behind configfs-tsm. Covered: operations endpoints, the
 native API and the Trustee KBS protocol 0.4.0 (the guest's SnpEvidence JSON is
 built here from the raw report, as the virtee/sev crate serialises it), every
 refusal the protocols define, the audit chain, metrics and logs.
@@ -24,9 +25,12 @@ import sys
 import tempfile
 import time
 import urllib.error
+import uuid
 import urllib.request
 
 CUSTOSD, CUSTOS, SIM, JWE_TOOL = sys.argv[1:5]
+DCAP_SIM = os.path.join(os.path.dirname(SIM), "custos-dcap-sim")
+TDX_MRTD = "7d" * 48  # custos-dcap-sim's TD
 passed = failed = 0
 
 
@@ -165,6 +169,13 @@ def run(tmp):
 
     subprocess.run([SIM, "init", pki], check=True, capture_output=True)
     subprocess.run([SIM, "init", pki2], check=True, capture_output=True)
+    dsim = os.path.join(tmp, "dcap-sim")
+    subprocess.run([DCAP_SIM, "init", dsim], check=True, capture_output=True)
+    for f in os.listdir(os.path.join(dsim, "collateral")):
+        shutil.copy(os.path.join(dsim, "collateral", f), os.path.join(data, "collateral"))
+    roots = os.path.join(tmp, "test-roots.pem")
+    with open(roots, "w") as f:
+        f.write(open(os.path.join(pki, "ark.pem")).read() + open(os.path.join(dsim, "root.pem")).read())
     for f in ("ask.pem",):
         shutil.copy(os.path.join(pki, f), os.path.join(data, "collateral"))
     shutil.copy(os.path.join(pki, "vcek.pem"), os.path.join(data, "collateral"))
@@ -186,14 +197,16 @@ def run(tmp):
 
     # Affirm the simulated workload: its measurement becomes a reference value.
     with open(os.path.join(data, "refvalues.json"), "w") as f:
-        json.dump({"version": 1, "sets": {"measurements": {"values": [measurement]}}}, f)
-    srv = Server(data, ["--insecure-test-root", os.path.join(pki, "ark.pem")])
+        json.dump({"version": 1, "sets": {"measurements": {"values": [measurement, TDX_MRTD]}}},
+                  f)
+    srv = Server(data, ["--insecure-test-root", roots])
     try:
         check("the INSECURE option is announced", "INSECURE" in srv.proc.stderr.readline())
         ops(srv)
         native(srv, pki, pki2, tmp)
         kbs(srv, pki)
         releases(srv, data, pki, tmp)
+        tdx_guest(srv, data, dsim, tmp)
         metrics_and_logs(srv)
     finally:
         rc = srv.stop()
@@ -481,8 +494,8 @@ def kbs(srv, pki):
     check("kbs: unknown session: 401", st == 401, b)
     st, b, c2 = kbs_auth(srv, version="0.3.0")
     check("kbs: protocol 0.3.0 refused", st == 401 and b"0.4.0" in b, b)
-    st, b, _ = kbs_auth(srv, tee="tdx")
-    check("kbs: an unsupported TEE is refused by name", st == 401 and b"tdx" in b, b)
+    st, b, _ = kbs_auth(srv, tee="cca")
+    check("kbs: an unsupported TEE is refused by name", st == 401 and b"cca" in b, b)
     st, b, cookie = kbs_auth(srv)
     ch = json.loads(b)
     st, b, _ = srv.req("POST", "/kbs/v0/attest", {"runtime-data": {"nonce": ch["nonce"]}},
@@ -546,6 +559,113 @@ RELEASE_POLICY = {
     "allow": {"allOf": [
         {"claim": "submods.cpu0.ear.status", "equals": "affirming"},
         {"claim": "submods.cpu0.ear.veraison.annotated-evidence.tee", "equals": "sev-snp"}]}}
+
+
+class TsmProvider:
+    """configfs-tsm emulated under ROOT: a thread that answers each report directory's
+    inblob with answer(inblob) -> {attribute: bytes}, as a TSM provider does, and the
+    guest device /dev/DEVICE the agent looks for."""
+
+    def __init__(self, root, device, answer):
+        import threading
+        self.reports = os.path.join(root, "sys/kernel/config/tsm/report")
+        os.makedirs(self.reports, exist_ok=True)
+        os.makedirs(os.path.join(root, "dev"), exist_ok=True)
+        open(os.path.join(root, "dev", device), "w").close()
+        self.answer = answer
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.is_set():
+            for d in os.listdir(self.reports):
+                inblob = os.path.join(self.reports, d, "inblob")
+                if os.path.exists(inblob) and not os.path.exists(os.path.join(self.reports, d,
+                                                                              "outblob")):
+                    rd = open(inblob, "rb").read()
+                    if len(rd) != 64:
+                        continue
+                    attrs = dict(self.answer(rd), generation=b"1\n")
+                    out = attrs.pop("outblob")
+                    for name, data in list(attrs.items()) + [("outblob", out)]:
+                        with open(os.path.join(self.reports, d, name + ".tmp"), "wb") as f:
+                            f.write(data)
+                        os.rename(os.path.join(self.reports, d, name + ".tmp"),
+                                  os.path.join(self.reports, d, name))
+            time.sleep(0.005)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
+TDX_POLICY = {
+    "version": 1, "kind": "release", "id": "tdx-key", "revision": 1,
+    "allow": {"allOf": [
+        {"claim": "submods.cpu0.ear.status", "equals": "affirming"},
+        {"claim": "submods.cpu0.ear.veraison.annotated-evidence.tee", "equals": "tdx"},
+        {"claim": "submods.cpu0.ear.veraison.annotated-evidence.tcb_status",
+         "equals": "UpToDate"}]}}
+
+
+def tdx_guest(srv, data, dsim, tmp):
+    """A TDX guest behind configfs-tsm (custos-dcap-sim's quotes and CC event log) fetches
+    a secret over the KBS protocol: quote, PCK chain, Intel-form collateral, event log."""
+    admin = admin_token(data, "admin")
+    st, b, _ = srv.req("POST", "/v1/admin/tenants/payments/policies", TDX_POLICY,
+                       headers=bearer(admin))
+    check("admin: a release policy for TDX guests", st == 201, b)
+    secret = b"tdx model key"
+    st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/tdx",
+                       {"secret": b64u(secret), "policy": "tdx-key"}, headers=bearer(admin))
+    check("admin: a secret for TDX guests", st == 201, b)
+    agent = os.path.join(os.path.dirname(CUSTOS), "custos-agent")
+    root = os.path.join(tmp, "tdx-root")
+    ccel = os.path.join(root, "sys/firmware/acpi/tables/data/CCEL")
+    os.makedirs(os.path.dirname(ccel))
+    tamper = {"ccel": False}
+
+    def quote(rd):
+        q = subprocess.run([DCAP_SIM, "quote", dsim, "--report-data", rd.hex(), "--eventlog",
+                            ccel], capture_output=True, check=True).stdout
+        if tamper["ccel"]:
+            log = bytearray(open(ccel, "rb").read())
+            log[-60] ^= 1  # a digest of the last event
+            open(ccel, "wb").write(bytes(log))
+        return {"outblob": q, "provider": b"tdx_guest\n"}
+
+    tsm = TsmProvider(root, "tdx_guest", quote)
+    env = dict(os.environ, CUSTOS_AGENT_SYSROOT=root)
+    url = f"https://127.0.0.1:{srv.port}"
+    ca = os.path.join(data, "tls/cert.pem")
+    try:
+        r = subprocess.run([agent, "get-resource", "kbs:///payments/key/tdx", "--url", url,
+                            "--ca", ca], capture_output=True, env=env, timeout=60)
+        check("TDX guest: configfs-tsm quote + CC event log, verified and released over KBS",
+              r.returncode == 0 and r.stdout == secret, r.stderr)
+        r = subprocess.run([agent, "token", "--url", url, "--ca", ca], capture_output=True,
+                           env=env, timeout=60, text=True)
+        tok = r.stdout.strip().split(".")
+        ear = json.loads(base64.urlsafe_b64decode(tok[1] + "==")) if len(tok) == 3 else {}
+        ae = ear.get("submods", {}).get("cpu0", {}).get("ear.veraison.annotated-evidence", {})
+        check("TDX guest: the result carries the TD's claims and its replayed event log",
+              r.returncode == 0 and ae.get("tee") == "tdx" and ae.get("measurement") == TDX_MRTD
+              and ae.get("tcb_status") == "UpToDate"
+              and ae.get("tdx", {}).get("eventlog", {}).get("kernel_cmdline")
+              == "console=hvc0 root=/dev/vda1", r.stderr)
+        r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                            "--ca", ca], capture_output=True, env=env, timeout=60, text=True)
+        check("TDX guest: an SEV-SNP-only secret is refused, with the clause",
+              r.returncode == 1 and "PolicyDeny" in r.stderr and "sev-snp" in r.stderr,
+              r.stderr)
+        tamper["ccel"] = True
+        r = subprocess.run([agent, "get-resource", "kbs:///payments/key/tdx", "--url", url,
+                            "--ca", ca], capture_output=True, env=env, timeout=60, text=True)
+        check("TDX guest: an event log that does not replay to the RTMRs is refused",
+              r.returncode == 1 and "RTMR2" in r.stderr and not r.stdout, r.stderr)
+    finally:
+        tsm.stop()
 
 
 def releases(srv, data, pki, tmp):
@@ -665,36 +785,13 @@ def releases(srv, data, pki, tmp):
           r.stderr)
     # The configfs-tsm attester, against an emulated provider (a thread that answers inblob
     # with a simulator report and the GHCB certificate table in auxblob, as sev-guest does).
-    import threading
-    import uuid
     root = os.path.join(tmp, "tsm-root")
-    reports = os.path.join(root, "sys/kernel/config/tsm/report")
-    os.makedirs(reports)
     vcek_der = pem_to_der(os.path.join(pki, "vcek.pem"))
     table = (uuid.UUID("63da758d-e664-4564-adc5-f4b93be8accd").bytes_le
              + struct.pack("<II", 48, len(vcek_der)) + bytes(24) + vcek_der)
-    stop = threading.Event()
-
-    def provider():
-        while not stop.is_set():
-            for d in os.listdir(reports):
-                inblob = os.path.join(reports, d, "inblob")
-                if os.path.exists(inblob) and not os.path.exists(os.path.join(reports, d,
-                                                                              "outblob")):
-                    rd = open(inblob, "rb").read()
-                    if len(rd) != 64:
-                        continue
-                    rep = report(pki, rd)
-                    for name, data in (("auxblob", table), ("provider", b"sev_guest\n"),
-                                       ("generation", b"1\n"), ("outblob", rep)):
-                        with open(os.path.join(reports, d, name + ".tmp"), "wb") as f:
-                            f.write(data)
-                        os.rename(os.path.join(reports, d, name + ".tmp"),
-                                  os.path.join(reports, d, name))
-            time.sleep(0.005)
-
-    th = threading.Thread(target=provider, daemon=True)
-    th.start()
+    tsm = TsmProvider(root, "sev-guest", lambda rd: {"outblob": report(pki, rd),
+                                                    "auxblob": table,
+                                                    "provider": b"sev_guest\n"})
     env = dict(os.environ, CUSTOS_AGENT_SYSROOT=root)
     r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
                         "--ca", ca, "--attester", "tsm"], capture_output=True, env=env,
@@ -702,14 +799,18 @@ def releases(srv, data, pki, tmp):
     check("custos-agent --attester tsm: configfs-tsm evidence with the VCEK from auxblob",
           r.returncode == 0 and r.stdout == secret, r.stderr)
     check("custos-agent --attester tsm: the report directory is removed afterwards",
-          os.listdir(reports) == [], os.listdir(reports))
+          os.listdir(tsm.reports) == [], os.listdir(tsm.reports))
     r = subprocess.run([agent, "evidence", "--report-data", "00ff", "--attester", "tsm"],
                        capture_output=True, env=env, timeout=60)
     check("custos-agent evidence --attester tsm: the provider's report",
           r.returncode == 0 and len(r.stdout) == 1184 and r.stdout[0x50:0x52] == b"\x00\xff",
           r.stderr)
-    stop.set()
-    th.join()
+    tsm.stop()
+    os.unlink(os.path.join(root, "dev/sev-guest"))
+    r = subprocess.run([agent, "token", "--url", url, "--ca", ca, "--attester", "tsm"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check("custos-agent on no TEE guest: a clear error", r.returncode == 2
+          and "neither an SEV-SNP nor a TDX guest" in r.stderr, r.stderr)
     r = subprocess.run([agent, "evidence", "--report-data", "00", "--attester", "tsm"],
                        capture_output=True, text=True,
                        env=dict(os.environ, CUSTOS_AGENT_SYSROOT=os.path.join(tmp, "none")))

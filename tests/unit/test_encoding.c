@@ -327,9 +327,35 @@ static void test_utf8_trim_partial(void **state)
 	}
 }
 
+/* Standard base64 with padding, as Trustee guests encode quotes. */
+static void test_base64_std(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} good[] = { { "", "" },
+		     { "QQ==", "A" },
+		     { "QUI=", "AB" },
+		     { "QUJD", "ABC" },
+		     { "+/8=", "\xfb\xff" } };
+	static const char *const bad[] = { "QQ", "QQ=", "Q===", "QQ=A", "-_8=", "QR==", "QU J" };
+	uint8_t *out;
+	size_t size;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(cu_base64_decode(good[i].in, strlen(good[i].in), &out, &size), 0);
+		assert_int_equal(size, strlen(good[i].out));
+		assert_memory_equal(out, good[i].out, size);
+		free(out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cu_base64_decode(bad[i], strlen(bad[i]), &out, &size),
+		                 CU_ERR_MALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base64_std),
 		cmocka_unit_test(test_hex_encode),
 		cmocka_unit_test(test_hex_decode),
 		cmocka_unit_test(test_hex_decode_rejects),
