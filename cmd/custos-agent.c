@@ -7,6 +7,8 @@
  * demos; the hardware back ends (configfs-tsm, /dev/sev-guest, ...) are the
  * agent's own issue.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,23 +44,26 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "Usage: %s platform [--json]\n"
-	    "       %s token --url https://HOST:PORT [--ca FILE] --attester sim --sim-pki DIR ...\n"
-	    "       %s evidence --report-data HEX [--out FILE] --attester sim --sim-pki DIR ...\n"
+	    "       %s token --url https://HOST:PORT [--ca FILE] [ATTESTER]\n"
+	    "       %s evidence --report-data HEX [--out FILE [--force]] [ATTESTER]\n"
 	    "       %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
-	    "                    [--out FILE | --exec CMD] --attester sim --sim-pki DIR "
-	    "[--sim-measurement "
-	    "HEX]\n"
-	    "                    [--sim-debug] [--sim-tool PATH]\n"
+	    "                    [--out FILE [--force] | --exec CMD] [ATTESTER]\n"
 	    "\n"
 	    "Attest to a KBS (custosd, or any server of the Trustee KBS protocol 0.4.0) and\n"
 	    "fetch a resource, decrypted with a key that never leaves this process. The\n"
-	    "resource goes to standard output, or to --out FILE (mode 0600).\n"
+	    "resource goes to standard output, to a new file created 0600 (--out), or to a\n"
+	    "command's standard input (--exec).\n"
 	    "\n"
 	    "  --url URL            the KBS (https only)\n"
+	    "  --ca FILE            CA certificate to trust for it (default: the system's)\n"
+	    "  --out FILE           write the resource to FILE, created 0600; an existing FILE\n"
+	    "                       is refused unless --force\n"
 	    "  --exec CMD           give the resource to CMD (via /bin/sh) on its standard input\n"
 	    "                       instead of printing it; exit with CMD's status\n"
-	    "  --ca FILE            CA certificate to trust for it (default: the system's)\n"
-	    "  --attester tsm       evidence through configfs-tsm (default; SEV-SNP for now)\n"
+	    "\n"
+	    "ATTESTER:\n"
+	    "  --attester tsm       evidence through configfs-tsm, the default: SEV-SNP\n"
+	    "                       (sev_guest) or TDX (tdx_guest, with the CCEL event log)\n"
 	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
 	    "                       tests and demos; the KBS must trust its test root)\n"
 	    "  --sim-pki DIR        the simulator's TEST PKI (custos-snp-sim init DIR)\n"
@@ -103,6 +108,12 @@ static long request(struct cu_https *c, const char *url, const char *path, const
 	}
 	*ret = size ? json_loadb(reply, size, 0, NULL) : NULL;
 	free(reply);
+	if (status == 200 && !json_is_object(*ret)) {
+		fprintf(stderr, "%s: the KBS's reply to %s is not JSON\n", prog, path);
+		json_decref(*ret);
+		*ret = NULL;
+		return -1;
+	}
 	return status;
 }
 
@@ -112,8 +123,10 @@ static void refused(const char *step, long status, const json_t *reply)
 	const char *detail = json_string_value(json_object_get(reply, "detail"));
 	const char *type = json_string_value(json_object_get(reply, "type"));
 
+	if (type && strrchr(type, '/'))
+		type = strrchr(type, '/') + 1;
 	fprintf(stderr, "%s: %s refused (HTTP %ld)%s%s%s%s\n", prog, step, status, type ? " " : "",
-	        type ? strrchr(type, '/') + 1 : "", detail ? ": " : "", detail ? detail : "");
+	        type ? type : "", detail ? ": " : "", detail ? detail : "");
 }
 
 /* A report from the simulator with REPORT_DATA = report_data_hex (up to 64 bytes). */
@@ -356,19 +369,46 @@ static int run_with_secret(const char *cmd, const uint8_t *data, size_t size)
 	return WEXITSTATUS(status);
 }
 
-/* To --out FILE (mode 0600), or standard output. */
+/*
+ * To standard output, or to a new file created 0600; an existing file is
+ * replaced only with --force (and made 0600).
+ */
+static bool force_out;
+
 static int write_out(const char *out, const void *data, size_t size)
 {
-	FILE *f;
+	int fd;
+	size_t done = 0;
 
 	if (!out)
 		return fwrite(data, 1, size, stdout) == size && fflush(stdout) == 0 ? 0 : -1;
-	umask(077);
-	f = fopen(out, "we");
-	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
-		fprintf(stderr, "%s: %s: cannot write\n", prog, out);
-		if (f)
-			fclose(f);
+	fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force_out ? O_TRUNC : O_EXCL),
+	          0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "%s: %s exists: not replaced (--force replaces it)\n", prog,
+			        out);
+		else
+			fprintf(stderr, "%s: %s: cannot create: %s\n", prog, out, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, out, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (done < size) {
+		ssize_t w = write(fd, (const uint8_t *)data + done, size - done);
+
+		if (w <= 0) {
+			fprintf(stderr, "%s: %s: cannot write: %s\n", prog, out, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fprintf(stderr, "%s: %s: cannot write: %s\n", prog, out, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -381,6 +421,7 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "exec", required_argument, NULL, 'x' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "attester", required_argument, NULL, 'a' },
 		{ "sim-pki", required_argument, NULL, 'p' },
 		{ "sim-measurement", required_argument, NULL, 'm' },
@@ -450,6 +491,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			exec_cmd = optarg;
+			break;
+		case 'f':
+			force_out = true;
 			break;
 		case 'h':
 			usage(stdout);

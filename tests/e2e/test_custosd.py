@@ -668,6 +668,58 @@ def tdx_guest(srv, data, dsim, tmp):
         tsm.stop()
 
 
+def bad_kbs(agent, data, sim):
+    """A KBS that answers badly: not JSON, no nonce, an oversized body, a resource that is
+    no JWE. The agent says what went wrong and exits non-zero, never crashes, writes nothing."""
+    import http.server
+    import threading
+    answers = {
+        "not-json": (200, b"<html>maintenance</html>"),
+        "no-nonce": (200, b'{"extra-params": ""}'),
+        "huge": (200, b'{"nonce": "' + b"A" * (3 << 20) + b'"}'),
+        "error-500": (500, b"internal error"),
+        "bare-type": (401, b'{"type": "NoSlash", "detail": "a reason"}'),
+    }
+    mode = {"m": "not-json"}
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            self.rfile.read(n)
+            st, body = answers[mode["m"]]
+            self.send_response(st)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), H)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(data, "tls/cert.pem"), os.path.join(data, "tls/key.pem"))
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    th = threading.Thread(target=httpd.serve_forever, daemon=True)
+    th.start()
+    url = f"https://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        for m, want in (("not-json", "not JSON"), ("no-nonce", "auth"), ("huge", "too large"),
+                        ("error-500", "500"), ("bare-type", "NoSlash: a reason")):
+            mode["m"] = m
+            r = subprocess.run([agent, "get-resource", "kbs:///a/b/c", "--url", url, "--ca",
+                                os.path.join(data, "tls/cert.pem"), *sim],
+                               capture_output=True, text=True, timeout=60)
+            check(f"custos-agent against a bad KBS ({m}): a clear error, nothing printed",
+                  r.returncode in (1, 2) and want in r.stderr and not r.stdout
+                  and r.returncode < 128, (r.returncode, r.stderr[-300:]))
+    finally:
+        httpd.shutdown()
+
+
 def releases(srv, data, pki, tmp):
     admin = admin_token(data, "admin")
     st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments", headers=bearer(admin))
@@ -783,6 +835,26 @@ def releases(srv, data, pki, tmp):
                         "--ca", ca, *sim], capture_output=True)
     check("custos-agent get-resource: the secret", r.returncode == 0 and r.stdout == secret,
           r.stderr)
+    out = os.path.join(tmp, "agent-secret")
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, "--out", out, *sim], capture_output=True)
+    check("custos-agent --out: a new file, mode 0600, holding the secret",
+          r.returncode == 0 and open(out, "rb").read() == secret
+          and os.stat(out).st_mode & 0o777 == 0o600 and not r.stdout, r.stderr)
+    with open(out, "wb") as f:
+        f.write(b"keep me")
+    os.chmod(out, 0o644)
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, "--out", out, *sim], capture_output=True, text=True)
+    check("custos-agent --out: an existing file is not replaced",
+          r.returncode == 2 and "--force" in r.stderr and open(out, "rb").read() == b"keep me",
+          r.stderr)
+    r = subprocess.run([agent, "get-resource", "kbs:///payments/key/payments", "--url", url,
+                        "--ca", ca, "--out", out, "--force", *sim], capture_output=True)
+    check("custos-agent --out --force: replaced, and made 0600",
+          r.returncode == 0 and open(out, "rb").read() == secret
+          and os.stat(out).st_mode & 0o777 == 0o600, r.stderr)
+    bad_kbs(agent, data, sim)
     # The configfs-tsm attester, against an emulated provider (a thread that answers inblob
     # with a simulator report and the GHCB certificate table in auxblob, as sev-guest does).
     root = os.path.join(tmp, "tsm-root")
