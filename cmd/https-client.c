@@ -69,7 +69,7 @@ void cu_https_free(struct cu_https *h)
 }
 
 /* Remember kbs-session-id from a Set-Cookie header line (value only, bounded). */
-static void take_cookie(struct cu_https *h, const char *line, size_t n)
+static void take_cookie(char *cookie, size_t cookie_size, const char *line, size_t n)
 {
 	const char *v = line + strlen("Set-Cookie:");
 
@@ -77,8 +77,8 @@ static void take_cookie(struct cu_https *h, const char *line, size_t n)
 		v++;
 	if ((size_t)(line + n - v) > 15 && !strncmp(v, "kbs-session-id=", 15)) {
 		size_t len = strcspn(v, ";\r\n");
-		if (len < sizeof(h->cookie) && v + len <= line + n)
-			snprintf(h->cookie, sizeof(h->cookie), "%.*s", (int)len, v);
+		if (len < cookie_size && v + len <= line + n)
+			snprintf(cookie, cookie_size, "%.*s", (int)len, v);
 	}
 }
 
@@ -107,15 +107,54 @@ static long unchunk(char *b, size_t n)
 	}
 }
 
+long cu_https_parse_reply(char *buf, size_t n, char *cookie, size_t cookie_size, size_t *ret_size,
+                          struct cu_error *err)
+{
+	char *hdr_end, *p;
+	long status = -1, clen = -1;
+	bool chunked = false;
+
+	hdr_end = strstr(buf, "\r\n\r\n");
+	if (!hdr_end || sscanf(buf, "HTTP/1.%*d %ld", &status) != 1 || status < 100 ||
+	    status > 999) {
+		return cu_fail(err, CU_ERR_MALFORMED, STAGE, "not an HTTP reply");
+	}
+	for (p = strstr(buf, "\r\n") + 2; p < hdr_end; p = strstr(p, "\r\n") + 2) {
+		size_t ll = (size_t)(strstr(p, "\r\n") - p);
+
+		if (!strncasecmp(p, "Set-Cookie:", 11))
+			take_cookie(cookie, cookie_size, p, ll);
+		else if (!strncasecmp(p, "Content-Length:", 15))
+			clen = strtol(p + 15, NULL, 10);
+		else if (!strncasecmp(p, "Transfer-Encoding:", 18) && strstr(p, "chunked") &&
+		         strstr(p, "chunked") < p + ll)
+			chunked = true;
+	}
+	p = hdr_end + 4;
+	n -= (size_t)(p - buf);
+	memmove(buf, p, n + 1);
+	if (chunked) {
+		long m = unchunk(buf, n);
+		if (m < 0) {
+			return cu_fail(err, CU_ERR_MALFORMED, STAGE, "bad chunked body");
+		}
+		n = (size_t)m;
+		buf[n] = '\0';
+	} else if (clen >= 0 && (size_t)clen != n) {
+		return cu_fail(err, CU_ERR_MALFORMED, STAGE, "reply truncated");
+	}
+	*ret_size = n;
+	return status;
+}
+
 long cu_https_request(struct cu_https *h, const char *method, const char *path, const char *body,
                       char **ret_body, size_t *ret_size, struct cu_error *err)
 {
 	BIO *bio = NULL;
 	SSL *ssl = NULL;
-	char *req = NULL, *buf = NULL, *hdr_end, *p;
+	char *req = NULL, *buf = NULL;
 	size_t cap = 64 * 1024, n = 0, blen = body ? strlen(body) : 0;
-	long status = -1, clen = -1;
-	bool chunked = false;
+	long status = -1;
 	int len;
 
 	bio = BIO_new_ssl_connect(h->ctx);
@@ -178,38 +217,13 @@ long cu_https_request(struct cu_https *h, const char *method, const char *path, 
 	if (!buf)
 		goto out;
 	buf[n] = '\0';
-	hdr_end = strstr(buf, "\r\n\r\n");
-	if (!hdr_end || sscanf(buf, "HTTP/1.%*d %ld", &status) != 1) {
-		status = -1;
-		cu_fail(err, CU_ERR_MALFORMED, STAGE, "%s: not an HTTP reply", h->hostport);
-		goto out;
-	}
-	for (p = strstr(buf, "\r\n") + 2; p < hdr_end; p = strstr(p, "\r\n") + 2) {
-		size_t ll = (size_t)(strstr(p, "\r\n") - p);
+	if ((status = cu_https_parse_reply(buf, n, h->cookie, sizeof(h->cookie), &n, err)) < 0) {
+		if (err) {
+			char m[sizeof(err->message)];
 
-		if (!strncasecmp(p, "Set-Cookie:", 11))
-			take_cookie(h, p, ll);
-		else if (!strncasecmp(p, "Content-Length:", 15))
-			clen = strtol(p + 15, NULL, 10);
-		else if (!strncasecmp(p, "Transfer-Encoding:", 18) && strstr(p, "chunked") &&
-		         strstr(p, "chunked") < p + ll)
-			chunked = true;
-	}
-	p = hdr_end + 4;
-	n -= (size_t)(p - buf);
-	memmove(buf, p, n + 1);
-	if (chunked) {
-		long m = unchunk(buf, n);
-		if (m < 0) {
-			status = -1;
-			cu_fail(err, CU_ERR_MALFORMED, STAGE, "%s: bad chunked body", h->hostport);
-			goto out;
+			snprintf(m, sizeof(m), "%.100s: %.200s", h->hostport, err->message);
+			memcpy(err->message, m, sizeof(m));
 		}
-		n = (size_t)m;
-		buf[n] = '\0';
-	} else if (clen >= 0 && (size_t)clen != n) {
-		status = -1;
-		cu_fail(err, CU_ERR_MALFORMED, STAGE, "%s: reply truncated", h->hostport);
 		goto out;
 	}
 	*ret_body = buf;

@@ -26,4 +26,13 @@ void cu_https_free(struct cu_https *h);
 long cu_https_request(struct cu_https *h, const char *method, const char *path, const char *body,
                       char **ret_body, size_t *ret_size, struct cu_error *err);
 
+/*
+ * Parse a whole HTTP/1.x reply of n bytes held in buf (NUL-terminated at n):
+ * returns the status, moves the body (de-chunked) to the start of buf,
+ * NUL-terminated, with its size in *ret_size, and keeps a kbs-session-id
+ * Set-Cookie in cookie. -1 with err set when it is not a well-formed reply.
+ */
+long cu_https_parse_reply(char *buf, size_t n, char *cookie, size_t cookie_size, size_t *ret_size,
+                          struct cu_error *err);
+
 #endif
