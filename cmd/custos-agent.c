@@ -33,6 +33,7 @@
 #include "../src/crypto/x509.h"
 #include "../src/evidence/snp_trustee.h"
 #include "../src/collateral/snp_certtable.h"
+#include "agent-ioctl.h"
 #include "agent-platform.h"
 #include "agent-tsm.h"
 #include "https-client.h"
@@ -62,8 +63,13 @@ static void usage(FILE *f)
 	    "                       instead of printing it; exit with CMD's status\n"
 	    "\n"
 	    "ATTESTER:\n"
-	    "  --attester tsm       evidence through configfs-tsm, the default: SEV-SNP\n"
-	    "                       (sev_guest) or TDX (tdx_guest, with the CCEL event log)\n"
+	    "  --attester tsm       evidence through configfs-tsm: SEV-SNP (sev_guest) or TDX\n"
+	    "                       (tdx_guest, with the CCEL event log); the default when\n"
+	    "                       the kernel has it\n"
+	    "  --attester sev-guest SEV-SNP through /dev/sev-guest (SNP_GET_EXT_REPORT, with\n"
+	    "                       the host's certificates); the default otherwise\n"
+	    "  --attester tdx-guest evidence only: the TDREPORT of /dev/tdx_guest\n"
+	    "                       (TDX_CMD_GET_REPORT0), which only this machine can check\n"
 	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
 	    "                       tests and demos; the KBS must trust its test root)\n"
 	    "  --sim-pki DIR        the simulator's TEST PKI (custos-snp-sim init DIR)\n"
@@ -176,6 +182,22 @@ static char *sysroot_path(const char *p)
 	return asprintf(&out, "%s%s", root ? root : "", p) < 0 ? NULL : out;
 }
 
+/*
+ * The attester when none is named: configfs-tsm when the kernel has it (every
+ * TEE through one interface), else the SEV-SNP guest device's ioctl.
+ */
+static const char *detect_attester(void)
+{
+	_cleanup_free_ char *tsm = sysroot_path("/sys/kernel/config/tsm/report");
+	_cleanup_free_ char *sev = sysroot_path("/dev/sev-guest");
+
+	if (tsm && access(tsm, F_OK) == 0)
+		return "tsm";
+	if (sev && access(sev, F_OK) == 0)
+		return "sev-guest";
+	return "tsm"; /* and its error says what is missing */
+}
+
 /* The TEE of this guest as the KBS names it, from its guest device. */
 static const char *guest_tee(void)
 {
@@ -216,44 +238,24 @@ static int tsm_tdx_evidence(const struct cu_tsm_evidence *ev, json_t **ret)
 	return *ret ? 0 : 2;
 }
 
-/* configfs-tsm evidence for a binding: the SNP report and the VEK from auxblob, or a TDX quote. */
-static int tsm_evidence(const uint8_t binding[48], json_t **ret)
+/*
+ * SnpEvidence as the sev crate serialises it: the report, and the VCEK or
+ * VLEK from the host's certificate table (GHCB 56421), so that the verifier
+ * needs no network.
+ */
+static int snp_evidence_json(const uint8_t *report, size_t size, const uint8_t *table,
+                             size_t table_size, json_t **ret)
 {
-	uint8_t rd[64] = { 0 };
-	struct cu_tsm_evidence ev = { 0 };
-	struct cu_error err = { 0 };
 	STACK_OF(X509) *certs = NULL;
+	struct cu_error err = { 0 };
 	json_t *rep = NULL, *chain = NULL;
 
-	memcpy(rd, binding, 48);
-	if (cu_agent_tsm_report(rd, &ev, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.message);
-		return 2;
-	}
-	if (!strcmp(ev.provider, "tdx_guest")) {
-		int r = tsm_tdx_evidence(&ev, ret);
-
-		cu_agent_tsm_clear(&ev);
-		return r;
-	}
-	if (strcmp(ev.provider, "sev_guest")) {
-		fprintf(stderr,
-		        "%s: configfs-tsm provider \"%s\": the agent speaks for sev_guest "
-		        "(SEV-SNP) and tdx_guest (TDX)\n",
-		        prog, ev.provider);
-		cu_agent_tsm_clear(&ev);
-		return 2;
-	}
-	if (cu_snp_report_to_json(ev.outblob, ev.outblob_size, &rep, &err) < 0 ||
-	    (ev.auxblob_size &&
-	     cu_snp_certtable_parse(ev.auxblob, ev.auxblob_size, &certs, &err) < 0)) {
-		fprintf(stderr, "%s: configfs-tsm evidence: %s\n", prog, err.message);
+	if (cu_snp_report_to_json(report, size, &rep, &err) < 0 ||
+	    (table_size && cu_snp_certtable_parse(table, table_size, &certs, &err) < 0)) {
+		fprintf(stderr, "%s: SEV-SNP evidence: %s\n", prog, err.message);
 		json_decref(rep);
-		cu_agent_tsm_clear(&ev);
 		return 2;
 	}
-	cu_agent_tsm_clear(&ev);
-	/* The endorsement key travels with the evidence, as the sev crate names it. */
 	for (int i = 0; certs && i < sk_X509_num(certs); i++) {
 		X509 *x = sk_X509_value(certs, i);
 		char cn[64];
@@ -279,6 +281,55 @@ static int tsm_evidence(const uint8_t binding[48], json_t **ret)
 	*ret = json_pack("{s:o,s:o}", "attestation_report", rep, "cert_chain",
 	                 chain ? chain : json_null());
 	return *ret ? 0 : 2;
+}
+
+/* configfs-tsm evidence for a binding: the SNP report and the VEK from auxblob, or a TDX quote. */
+static int tsm_evidence(const uint8_t binding[48], json_t **ret)
+{
+	uint8_t rd[64] = { 0 };
+	struct cu_tsm_evidence ev = { 0 };
+	struct cu_error err = { 0 };
+	int r;
+
+	memcpy(rd, binding, 48);
+	if (cu_agent_tsm_report(rd, &ev, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return 2;
+	}
+	if (!strcmp(ev.provider, "tdx_guest")) {
+		r = tsm_tdx_evidence(&ev, ret);
+		cu_agent_tsm_clear(&ev);
+		return r;
+	}
+	if (strcmp(ev.provider, "sev_guest")) {
+		fprintf(stderr,
+		        "%s: configfs-tsm provider \"%s\": the agent speaks for sev_guest "
+		        "(SEV-SNP) and tdx_guest (TDX)\n",
+		        prog, ev.provider);
+		cu_agent_tsm_clear(&ev);
+		return 2;
+	}
+	r = snp_evidence_json(ev.outblob, ev.outblob_size, ev.auxblob, ev.auxblob_size, ret);
+	cu_agent_tsm_clear(&ev);
+	return r;
+}
+
+/* SEV-SNP through /dev/sev-guest (SNP_GET_EXT_REPORT), for kernels without configfs-tsm. */
+static int sev_guest_evidence(const uint8_t binding[48], json_t **ret)
+{
+	_cleanup_free_ char *dev = sysroot_path("/dev/sev-guest");
+	uint8_t rd[64] = { 0 }, report[CU_SNP_MSG_REPORT_SIZE];
+	_cleanup_free_ uint8_t *certs = NULL;
+	size_t certs_size = 0;
+	struct cu_error err = { 0 };
+
+	memcpy(rd, binding, 48);
+	if (!dev || cu_agent_snp_ext_report(&cu_agent_sys_linux, dev, rd, 0, report, &certs,
+	                                    &certs_size, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return 2;
+	}
+	return snp_evidence_json(report, sizeof(report), certs, certs_size, ret);
 }
 
 /* Evidence from the simulator: a report with REPORT_DATA = binding, and its VCEK. */
@@ -503,9 +554,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!attester)
-		attester = "tsm";
-	if (strcmp(attester, "sim") && strcmp(attester, "tsm"))
-		return usage_error("--attester: tsm (configfs-tsm, the default) or sim");
+		attester = detect_attester();
+	if (strcmp(attester, "sim") && strcmp(attester, "tsm") && strcmp(attester, "sev-guest") &&
+	    strcmp(attester, "tdx-guest"))
+		return usage_error("--attester: tsm (configfs-tsm), sev-guest, tdx-guest (evidence "
+		                   "only) or sim");
+	if (!strcmp(attester, "tdx-guest") && strcmp(cmd, "evidence"))
+		return usage_error("--attester tdx-guest gives a TDREPORT, which only this machine "
+		                   "can check: a TDX quote comes through configfs-tsm (--attester "
+		                   "tsm, Linux 6.7 and later)");
 	if (!strcmp(attester, "sim") && !pki)
 		return usage_error("--attester sim needs --sim-pki DIR");
 	if (!strcmp(cmd, "evidence")) {
@@ -516,13 +573,30 @@ int main(int argc, char **argv)
 			return usage_error(
 			    "usage: custos-agent evidence --report-data HEX (up to 64 "
 			    "bytes) --attester sim --sim-pki DIR");
-		if (!strcmp(attester, "tsm")) {
+		if (strcmp(attester, "sim")) {
 			struct cu_tsm_evidence ev = { 0 };
-			uint8_t rd[64] = { 0 };
+			uint8_t rd[64] = { 0 }, td[CU_TDX_REPORT_SIZE];
 			size_t len = strlen(report_data);
+			_cleanup_free_ char *dev = NULL;
 
 			if (len % 2 || cu_hex_decode(report_data, len, rd, len / 2) < 0)
 				return usage_error("--report-data: hex of up to 64 bytes");
+			if (!strcmp(attester, "sev-guest") || !strcmp(attester, "tdx-guest")) {
+				bool snp = !strcmp(attester, "sev-guest");
+
+				dev = sysroot_path(snp ? "/dev/sev-guest" : "/dev/tdx_guest");
+				if (!dev || (snp ? cu_agent_snp_report(&cu_agent_sys_linux, dev, rd,
+				                                       0, report, &err)
+				                 : cu_agent_tdx_report(&cu_agent_sys_linux, dev, rd,
+				                                       td, &err)) < 0) {
+					fprintf(stderr, "%s: %s\n", prog, err.message);
+					return 2;
+				}
+				return write_out(out, snp ? report : td,
+				                 snp ? sizeof(report) : sizeof(td)) < 0
+				           ? 2
+				           : 0;
+			}
 			if (cu_agent_tsm_report(rd, &ev, &err) < 0) {
 				fprintf(stderr, "%s: %s\n", prog, err.message);
 				return 2;
@@ -544,10 +618,6 @@ int main(int argc, char **argv)
 		return usage_error("the resource is a URI kbs:///REPO/TYPE/TAG");
 	if (!url || strncmp(url, "https://", 8))
 		return usage_error("--url https://HOST:PORT is required (https only)");
-	if (!attester)
-		return usage_error(
-		    "--attester sim --sim-pki DIR is required (the hardware attesters "
-		    "come with the full agent)");
 
 	if (cu_https_init(&https, url, ca, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, err.message);
@@ -587,8 +657,9 @@ int main(int argc, char **argv)
 	if (!binding || cu_jcs_serialize(binding, &canon, &canon_size, &err) < 0)
 		goto out;
 	cu_sha384(canon, canon_size, digest);
-	if ((r = !strcmp(attester, "tsm")
-	             ? tsm_evidence(digest, &evidence)
+	if ((r = !strcmp(attester, "tsm") ? tsm_evidence(digest, &evidence)
+	         : !strcmp(attester, "sev-guest")
+	             ? sev_guest_evidence(digest, &evidence)
 	             : sim_evidence(tool, pki, measurement, debug, digest, &evidence)) != 0)
 		goto out;
 	/* 3. attest */
