@@ -1712,7 +1712,7 @@ int cu_dcap_verify(cu_verifier *v, const uint8_t *buf, size_t size, uint32_t tee
 		return cu_fail(err, CU_ERR_MALFORMED, "parse", "dcap: this is a %s quote, not %s",
 		               tee_name(q.tee_type), tee);
 	if ((r = cu_verifier_state(v, tdx ? CU_FORMAT_TDX : CU_FORMAT_SGX, state_build_any,
-	                           (void **)&st, err)) < 0)
+	                           cu_dcap_state_free, (void **)&st, err)) < 0)
 		return r;
 
 	/* 1. the PCK certificate chain, to the pinned root, with the CRLs; its SGX extension */

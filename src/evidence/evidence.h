@@ -57,8 +57,8 @@ extern const struct cu_evidence_ops cu_sgx_ops;
  * when they changed since it was built, the old one freed.
  */
 int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
-                      int (*build)(cu_verifier *v, void **ret, struct cu_error *err), void **ret,
-                      struct cu_error *err);
+                      int (*build)(cu_verifier *v, void **ret, struct cu_error *err),
+                      void (*state_free)(void *state), void **ret, struct cu_error *err);
 
 /* The binding stage: 64 bytes of report data against opts->report_data, when given. */
 int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,

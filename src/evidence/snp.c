@@ -1017,7 +1017,8 @@ static int snp_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		               r.signing_key);
 	want_vlek = r.signing_key == CU_SNP_KEY_VLEK;
 
-	if ((k = cu_verifier_state(v, CU_FORMAT_SNP, state_build_any, (void **)&st, err)) < 0)
+	if ((k = cu_verifier_state(v, CU_FORMAT_SNP, state_build_any, snp_state_free, (void **)&st,
+	                           err)) < 0)
 		return k;
 	for (size_t i = 0; i < st->n_veks && !ok; i++) {
 		if (st->veks[i].is_vlek != want_vlek)

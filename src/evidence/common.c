@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Helpers every evidence format uses. Apart from registry.c, so that a
+ * program that only parses one format (custos-agent) does not link them all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../base/encoding.h"
+#include "../base/error.h"
+#include "evidence.h"
+
+int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
+                      int (*build)(cu_verifier *v, void **ret, struct cu_error *err),
+                      void (*state_free)(void *state), void **ret, struct cu_error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&v->lock);
+	if (!v->state[slot] || v->state_generation[slot] != v->generation) {
+		void *st = NULL;
+
+		r = build(v, &st, err);
+		if (r == 0) {
+			if (v->state[slot])
+				state_free(v->state[slot]);
+			v->state[slot] = st;
+			v->state_generation[slot] = v->generation;
+		}
+	}
+	if (r == 0)
+		*ret = v->state[slot];
+	pthread_mutex_unlock(&v->lock);
+	return r;
+}
+
+int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size)
+{
+	char *hex = cu_hex_encode_alloc(data, size);
+	json_t *s;
+
+	if (!hex)
+		return CU_ERR_NOMEM;
+	s = json_string(hex);
+	free(hex);
+	if (!s || json_object_set_new(obj, key, s) < 0)
+		return CU_ERR_NOMEM;
+	return 0;
+}
+
+int cu_json_set_u64_hex(json_t *obj, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_object_set_new(obj, key, json_string(buf)) < 0 ? CU_ERR_NOMEM : 0;
+}
+
+int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,
+                         const char *field, struct cu_error *err)
+{
+	uint8_t want[64] = { 0 };
+	char got_hex[17], want_hex[17];
+
+	if (!opts->report_data)
+		return 0;
+	if (opts->report_data_size > sizeof(want))
+		return cu_fail(err, CU_ERR_INVALID_ARG, "binding",
+		               "%s: expected report data is %zu bytes, %s holds 64", tee,
+		               opts->report_data_size, field);
+	/* Shorter expected data is zero-padded to 64 bytes, as guests fill the field. */
+	memcpy(want, opts->report_data, opts->report_data_size);
+	if (CRYPTO_memcmp(want, rd, sizeof(want)) == 0)
+		return 0;
+	cu_hex_encode(rd, 8, got_hex);
+	cu_hex_encode(want, 8, want_hex);
+	return cu_fail(err, CU_ERR_BINDING, "binding",
+	               "%s: %s %s... does not equal the expected %s...", tee, field, got_hex,
+	               want_hex);
+}
