@@ -17,6 +17,7 @@ python3
 curl
 libjansson-dev
 libjose-dev
+libcbor-dev
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev

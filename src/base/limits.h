@@ -30,6 +30,10 @@
 /* Entries in the verified-certificate cache of one verifier. */
 #define CU_LIMIT_CERT_CACHE_ENTRIES 1024u
 
+/* CBOR (Nitro documents, CCA tokens): nesting and items in one document. */
+#define CU_LIMIT_CBOR_DEPTH 16u
+#define CU_LIMIT_CBOR_ITEMS 4096u
+
 /* Verified PCK chains remembered by one verifier (DCAP), replaced oldest first. */
 #define CU_LIMIT_DCAP_PCK_CACHE 64u
 

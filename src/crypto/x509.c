@@ -321,3 +321,15 @@ void cu_chain_result_done(struct cu_chain_result *res)
 	cu_x509_stack_freep(&res->chain);
 	res->chain = NULL;
 }
+
+void cu_x509_name_rfc2253(X509_NAME *name, char *buf, size_t size)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int n;
+
+	buf[0] = '\0';
+	if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_read(bio, buf, (int)size - 1)) > 0)
+		buf[n] = '\0';
+	BIO_free(bio);
+}

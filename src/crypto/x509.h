@@ -33,6 +33,9 @@ int cu_x509_move_all(STACK_OF(X509) * *certs, STACK_OF(X509) * src_certs,
 /* SHA-256 of the DER encoding. */
 int cu_x509_sha256(X509 *cert, uint8_t out[32]) _must_check_;
 
+/* A name as RFC 2253 writes it ("CN=...,O=...,C=US"), or "" when it will not print. */
+void cu_x509_name_rfc2253(X509_NAME *name, char *buf, size_t size);
+
 /* The subject's commonName, or "" when there is none. */
 void cu_x509_subject_cn(X509 *cert, char *buf, size_t size);
 

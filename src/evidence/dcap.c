@@ -1560,18 +1560,13 @@ static json_t *pck_json(const struct cu_dcap_pck *p, X509 *leaf)
 {
 	json_t *o = json_object();
 	static const char *const types[] = { "Standard", "Scalable", "ScalableWithIntegrity" };
-	_cleanup_(BIO_freep) BIO *bio = BIO_new(BIO_s_mem());
-	char issuer[256] = "";
-	int k = !o || !bio, n;
+	char issuer[256];
+	int k = !o;
 
-	if (k) {
-		json_decref(o);
+	if (k)
 		return NULL;
-	}
 	/* "C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX PCK Platform CA" */
-	if (X509_NAME_print_ex(bio, X509_get_issuer_name(leaf), 0, XN_FLAG_RFC2253) >= 0 &&
-	    (n = BIO_read(bio, issuer, sizeof(issuer) - 1)) > 0)
-		issuer[n] = '\0';
+	cu_x509_name_rfc2253(X509_get_issuer_name(leaf), issuer, sizeof(issuer));
 	k |= cu_json_set_hex(o, "fmspc", p->fmspc, 6);
 	k |= cu_json_set_hex(o, "pce_id", p->pce_id, 2);
 	k |= set(o, "pcesvn", json_integer(p->pcesvn));

@@ -34,6 +34,7 @@ enum cu_format_id {
 	CU_FORMAT_SNP,
 	CU_FORMAT_TDX,
 	CU_FORMAT_SGX,
+	CU_FORMAT_NITRO,
 	_CU_FORMAT_MAX,
 };
 
@@ -50,6 +51,7 @@ struct cu_verifier {
 extern const struct cu_evidence_ops cu_snp_ops;
 extern const struct cu_evidence_ops cu_tdx_ops;
 extern const struct cu_evidence_ops cu_sgx_ops;
+extern const struct cu_evidence_ops cu_nitro_ops;
 
 /*
  * The per-verifier state of format `slot` for the verifier's current
