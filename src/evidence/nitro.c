@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/obj_mac.h>
+#include <openssl/x509v3.h>
 
 #include "../base/encoding.h"
 #include "../base/error.h"
@@ -205,8 +206,78 @@ fail:
 	return r;
 }
 
+/*
+ * A document carried in a TLS certificate, as some deployments do: one
+ * subjectAltName DNS entry "<hex of the document>.<a name of the
+ * certificate>". Strict: the first certificate of a PEM chain (or one DER
+ * certificate), exactly one such entry, hex of an even length. *ret is
+ * malloc'ed.
+ */
+static bool is_certificate(const uint8_t *buf, size_t size)
+{
+	static const char pem[] = "-----BEGIN CERTIFICATE-----";
+
+	return buf && ((size > sizeof(pem) && !memcmp(buf, pem, sizeof(pem) - 1)) ||
+	               (size > 4 && buf[0] == 0x30 && buf[1] == 0x82));
+}
+
+static int from_certificate(const uint8_t *buf, size_t size, uint8_t **ret, size_t *ret_size,
+                            char *carrier, size_t carrier_size, struct cu_error *err)
+{
+	_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
+	GENERAL_NAMES *names;
+	uint8_t *doc = NULL;
+	size_t doc_size = 0;
+	int found = 0, r;
+
+	if ((r = cu_x509_parse_any(buf, size, &certs, &crls, err)) < 0)
+		return r;
+	/* the first certificate carries it; any after it are its TLS issuers, not read */
+	if (!certs || sk_X509_num(certs) < 1 || (crls && sk_X509_CRL_num(crls) > 0))
+		return cu_fail(err, CU_ERR_MALFORMED, "parse",
+		               "nitro: a carrier must be certificates only");
+	names = X509_get_ext_d2i(sk_X509_value(certs, 0), NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		const char *dns;
+		size_t len, hex;
+
+		if (g->type != GEN_DNS)
+			continue;
+		dns = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
+		len = (size_t)ASN1_STRING_length(g->d.dNSName);
+		hex = strspn(dns, "0123456789abcdefABCDEF");
+		if (hex < 64 || hex >= len || dns[hex] != '.' || hex % 2)
+			continue;
+		if (++found > 1)
+			break;
+		doc_size = hex / 2;
+		if (!(doc = malloc(doc_size)) || cu_hex_decode(dns, hex, doc, doc_size) < 0) {
+			free(doc);
+			doc = NULL;
+			found = 0;
+			break;
+		}
+	}
+	GENERAL_NAMES_free(names);
+	if (found != 1) {
+		free(doc);
+		return cu_fail(err, CU_ERR_MALFORMED, "parse",
+		               found ? "nitro: the certificate carries more than one document"
+		                     : "nitro: the certificate carries no attestation document "
+		                       "(a subjectAltName \"<hex>.<name>\")");
+	}
+	cu_x509_name_rfc2253(X509_get_subject_name(sk_X509_value(certs, 0)), carrier, carrier_size);
+	*ret = doc;
+	*ret_size = doc_size;
+	return 0;
+}
+
 static bool nitro_detect(const uint8_t *buf, size_t size)
 {
+	if (is_certificate(buf, size))
+		return true;
 	/* COSE_Sign1: tag 18 and a 4-element array, or the bare array, then a bstr */
 	return buf && size > 16 &&
 	       ((buf[0] == 0xd2 && buf[1] == 0x84 && (buf[2] & 0xe0) == 0x40) ||
@@ -277,9 +348,17 @@ static int doc_claims(const struct nitro_doc *d, json_t **ret)
 static int nitro_inspect(const uint8_t *buf, size_t size, json_t **ret, struct cu_error *err)
 {
 	struct nitro_doc d;
+	_cleanup_free_ uint8_t *carried = NULL;
+	char carrier[256];
 	json_t *c;
 	int r;
 
+	if (is_certificate(buf, size)) {
+		if ((r = from_certificate(buf, size, &carried, &size, carrier, sizeof(carrier),
+		                          err)) < 0)
+			return r;
+		buf = carried;
+	}
 	if ((r = doc_parse(buf, size, &d, err)) < 0)
 		return r;
 	r = doc_claims(&d, &c);
@@ -444,10 +523,17 @@ static int nitro_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	struct nitro_doc d;
 	struct nitro_state *st = NULL;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
-	char subject[256];
+	_cleanup_free_ uint8_t *carried = NULL;
+	char subject[256], carrier[256] = "";
 	json_t *c = NULL, *cert;
 	int r;
 
+	if (is_certificate(buf, size)) {
+		if ((r = from_certificate(buf, size, &carried, &size, carrier, sizeof(carrier),
+		                          err)) < 0)
+			return r;
+		buf = carried;
+	}
 	if (opts->eventlog)
 		return cu_fail(err, CU_ERR_INVALID_ARG, "eventlog",
 		               "nitro: an event log was given, but Nitro documents measure into "
@@ -471,6 +557,10 @@ static int nitro_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	r = doc_claims(&d, &c);
 	doc_done(&d);
 	cert = json_pack("{s:s}", "subject", subject);
+	if (r == 0 && carrier[0] &&
+	    json_object_set_new(json_object_get(c, "nitro"), "carrier_certificate",
+	                        json_pack("{s:s}", "subject", carrier)) < 0)
+		r = CU_ERR_NOMEM;
 	if (r < 0 || !cert ||
 	    json_object_set_new(json_object_get(c, "nitro"), "certificate", cert) < 0 ||
 	    json_object_set_new(c, "verified", json_true()) < 0) {

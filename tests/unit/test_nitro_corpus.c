@@ -178,6 +178,40 @@ static void verify_sample(struct sample *s)
 		                 CU_ERR_BINDING);
 		assert_string_equal(err.stage, "binding");
 	}
+	/* a document carried in a TLS certificate (PEM chain or DER): the same claims */
+	for (int i = 0; i < 2; i++) {
+		char path[2304];
+		uint8_t *cert;
+		size_t n;
+		json_t *cc = NULL;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/tls_cert.%s", s->dir, i ? "der" : "pem");
+		if (!(f = fopen(path, "r")))
+			continue;
+		fclose(f);
+		cert = tu_read_file(path, &n);
+		if (verify(s, cert, n, s->at, &cc, &err) < 0)
+			fail_msg("%s: %s: %s", path, err.stage, err.message);
+		assert_string_equal(json_string_value(json_object_get(cc, "measurement")),
+		                    json_string_value(json_object_get(c, "measurement")));
+		assert_non_null(tu_json_path(cc, "nitro.carrier_certificate.subject"));
+		json_decref(cc);
+		free(cert);
+	}
+	/* a certificate that carries none: refused, saying so */
+	{
+		char path[2304];
+		uint8_t *cert;
+		size_t n;
+		json_t *cc = NULL;
+
+		snprintf(path, sizeof(path), "%s/certificate.pem", s->dir);
+		cert = tu_read_file(path, &n);
+		assert_int_equal(verify(s, cert, n, s->at, &cc, &err), CU_ERR_MALFORMED);
+		assert_non_null(strstr(err.message, "carries no attestation document"));
+		free(cert);
+	}
 	json_decref(c);
 }
 
