@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/pem.h>
+
 #include "../base/error.h"
 #include "../base/fileio.h"
 #include "../base/limits.h"
@@ -72,6 +74,24 @@ static int commit(struct cu_collateral *c, STACK_OF(X509) * certs, STACK_OF(X509
 static int parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
                      STACK_OF(X509_CRL) * *crls, json_t **docs, struct cu_error *err)
 {
+	static const char pubkey[] = "-----BEGIN PUBLIC KEY-----";
+
+	/* A PEM public key (e.g. an Arm CCA platform attestation key): kept as its text. */
+	if (size > sizeof(pubkey) && !memcmp(buf, pubkey, sizeof(pubkey) - 1)) {
+		BIO *bio = BIO_new_mem_buf(buf, (int)size);
+		EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+		json_t *d;
+
+		BIO_free(bio);
+		if (!k)
+			return cu_fail(err, CU_ERR_MALFORMED, "collateral", "not a PEM public key");
+		EVP_PKEY_free(k);
+		if ((!*docs && !(*docs = json_array())) ||
+		    !(d = json_pack("{s:s,s:s%}", "kind", "public_key", "pem", buf, size)) ||
+		    json_array_append_new(*docs, d) < 0)
+			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+		return 1;
+	}
 	if (cu_dcap_collateral_detect(buf, size))
 		return cu_dcap_collateral_parse(buf, size, docs, certs, crls, err);
 	if (cu_snp_certtable_detect(buf, size))

@@ -16,7 +16,10 @@
 struct cu_collateral {
 	STACK_OF(X509) * certs;
 	STACK_OF(X509_CRL) * crls;
-	/* Signed JSON documents (Intel TCB info, QE identity): see dcap_collateral.h. */
+	/*
+	 * JSON collateral: Intel TCB info and QE identity (see dcap_collateral.h),
+	 * and public keys {"kind": "public_key", "jwk": {...} | "pem": "..."}.
+	 */
 	json_t *dcap_docs;
 	unsigned n_files;
 };

@@ -235,6 +235,16 @@ int cu_dcap_collateral_parse(const uint8_t *buf, size_t size, json_t **docs,
 	r = parse_pcs((const char *)buf, size, root, staged, err);
 	if (r == 0)
 		r = parse_bundle(root, staged, certs, crls, err);
+	/* a JWK public key (e.g. an Arm CCA platform attestation key) */
+	if (r == 0 && json_is_string(json_object_get(root, "kty"))) {
+		if (json_object_get(root, "d"))
+			return cu_fail(err, CU_ERR_INVALID_ARG, STAGE,
+			               "a private JWK given as collateral: pass its public part");
+		if (json_array_append_new(
+		        staged, json_pack("{s:s,s:O}", "kind", "public_key", "jwk", root)) < 0)
+			return cu_fail(err, CU_ERR_NOMEM, STAGE, "out of memory");
+		r = 1;
+	}
 	if (r <= 0)
 		return r;
 	if (!*docs && !(*docs = json_array()))

@@ -1061,7 +1061,11 @@ static int state_build(cu_verifier *v, struct dcap_state **ret, struct cu_error 
 		goto nomem;
 	for (size_t i = 0; i < json_array_size(docs); i++) {
 		json_t *e = json_array_get(docs, i);
+		const char *kind = json_string_value(json_object_get(e, "kind"));
 		bool dup = false;
+
+		if (!kind || (strcmp(kind, "tcb_info") && strcmp(kind, "qe_identity")))
+			continue; /* another format's collateral */
 
 		/* the same document given twice (PCS form and a bundle) is kept once */
 		for (size_t j = 0; j < i && !dup; j++)

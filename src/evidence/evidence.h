@@ -35,6 +35,7 @@ enum cu_format_id {
 	CU_FORMAT_TDX,
 	CU_FORMAT_SGX,
 	CU_FORMAT_NITRO,
+	CU_FORMAT_CCA,
 	_CU_FORMAT_MAX,
 };
 
@@ -52,6 +53,7 @@ extern const struct cu_evidence_ops cu_snp_ops;
 extern const struct cu_evidence_ops cu_tdx_ops;
 extern const struct cu_evidence_ops cu_sgx_ops;
 extern const struct cu_evidence_ops cu_nitro_ops;
+extern const struct cu_evidence_ops cu_cca_ops;
 
 /*
  * The per-verifier state of format `slot` for the verifier's current

@@ -14,13 +14,12 @@
 #include "evidence.h"
 
 static const struct cu_evidence_ops *const formats[_CU_FORMAT_MAX] = {
-	[CU_FORMAT_SNP] = &cu_snp_ops,
-	[CU_FORMAT_TDX] = &cu_tdx_ops,
-	[CU_FORMAT_SGX] = &cu_sgx_ops,
-	[CU_FORMAT_NITRO] = &cu_nitro_ops,
+	[CU_FORMAT_SNP] = &cu_snp_ops, [CU_FORMAT_TDX] = &cu_tdx_ops,
+	[CU_FORMAT_SGX] = &cu_sgx_ops, [CU_FORMAT_NITRO] = &cu_nitro_ops,
+	[CU_FORMAT_CCA] = &cu_cca_ops,
 };
 
-static const char *const format_names[] = { "snp", "tdx", "sgx", "nitro", NULL };
+static const char *const format_names[] = { "snp", "tdx", "sgx", "nitro", "cca", NULL };
 
 CU_EXPORT const char *const *cu_formats(void)
 {
