@@ -142,7 +142,14 @@ static int doc_parse(const uint8_t *buf, size_t size, struct nitro_doc *d, struc
 			     cbor_string_length(p[i].key) == strlen(known[k]) &&
 			     !memcmp(cbor_string_handle(p[i].key), known[k], strlen(known[k]));
 		if (!ok) {
-			BAD("an unknown member in the document");
+			if (cbor_isa_string(p[i].key))
+				BAD("unknown member \"%.*s\" in the document",
+				    (int)(cbor_string_length(p[i].key) > 64
+				              ? 64
+				              : cbor_string_length(p[i].key)),
+				    (const char *)cbor_string_handle(p[i].key));
+			else
+				BAD("a member with a key that is not text in the document");
 			goto fail;
 		}
 	}
@@ -498,22 +505,23 @@ static int leaf_key(cu_verifier *v, struct nitro_state *st, const struct nitro_d
 }
 
 /*
- * The binding: the expected report data equals the document's nonce or its
- * user_data, byte for byte (no padding: both are variable-length fields).
+ * The binding: the expected report data equals the document's nonce, its
+ * user_data or its public_key, byte for byte (no padding: all three are
+ * variable-length fields).
  */
 static int check_binding(const struct nitro_doc *d, const struct cu_verify_opts *opts,
                          struct cu_error *err)
 {
-	const struct blob *b[2] = { &d->nonce, &d->user_data };
+	const struct blob *b[3] = { &d->nonce, &d->user_data, &d->public_key };
 
 	if (!opts->report_data)
 		return 0;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (b[i]->p && b[i]->n == opts->report_data_size &&
 		    CRYPTO_memcmp(b[i]->p, opts->report_data, b[i]->n) == 0)
 			return 0;
 	return cu_fail(err, CU_ERR_BINDING, "binding",
-	               "nitro: neither the nonce nor user_data equals the expected %zu bytes",
+	               "nitro: none of nonce, user_data, public_key equals the expected %zu bytes",
 	               opts->report_data_size);
 }
 

@@ -296,6 +296,21 @@ static void test_nitro(void **state)
 	nitro_case(&(struct nitro_opts){ .drop = "cabundle" }, CU_ERR_MALFORMED, "parse");
 	nitro_case(&(struct nitro_opts){ .drop = "pcrs" }, CU_ERR_MALFORMED, "parse");
 	nitro_case(&(struct nitro_opts){ .extra = "surprise" }, CU_ERR_MALFORMED, "parse");
+	{
+		struct nitro_pki q;
+		struct cu_error err = { 0 };
+		struct cu_verify_opts o = { .at = AT };
+		json_t *c = NULL;
+
+		nitro_pki(&q, AT - 3600, AT + 7200);
+		v = verifier_with_root(q.root);
+		doc = nitro_doc(&q, &(struct nitro_opts){ .extra = "surprise" }, &n);
+		OK(cu_verify(v, "nitro", doc, n, &o, &c, &err) == CU_ERR_MALFORMED);
+		assert_non_null(strstr(err.message, "\"surprise\""));
+		free(doc);
+		cu_verifier_free(v);
+		nitro_pki_free(&q);
+	}
 	nitro_case(&(struct nitro_opts){ .digest_sha256 = true }, CU_ERR_MALFORMED, "parse");
 	nitro_case(&(struct nitro_opts){ .pcr_index = 32 }, CU_ERR_MALFORMED, "parse");
 	nitro_case(&(struct nitro_opts){ .pcr_len = 20 }, CU_ERR_MALFORMED, "parse");
