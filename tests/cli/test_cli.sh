@@ -655,5 +655,25 @@ if [ -n "$CORPUS" ] && [ -d "$CORPUS/tdx" ]; then
 		verify --collateral "$tmp/broken.json" "$sgx/quote.bin"
 fi
 
+# AWS Nitro documents and Arm CCA tokens.
+if [ -n "$CORPUS" ] && [ -d "$CORPUS/nitro" ] && [ -d "$CORPUS/cca" ]; then
+	nd="$CORPUS/nitro/evervault-nondebug-2022"
+	expect "nitro: verifies, detected" 0 '"tee": "nitro"' "" -- \
+		verify --at 2022-10-13T09:00:00Z "$nd/attestation_doc.cbor"
+	expect "nitro: the leaf has expired a day later" 1 "" "stage chain: .*expired" -- \
+		verify --at 2022-10-14T09:00:00Z "$nd/attestation_doc.cbor"
+	expect "nitro: in a TLS certificate" 0 '"carrier_certificate"' "" -- \
+		verify --at 2023-01-18T15:15:14Z "$CORPUS/nitro/evervault-nondebug-in-tls-cert-2023/tls_cert.pem"
+	expect "nitro: inspect" 0 'nitro\.pcr0 ' "" -- inspect "$nd/attestation_doc.cbor"
+	cd_="$CORPUS/cca/rust-ccatoken-draft-ffm-00"
+	expect "cca: verifies with the platform key" 0 '"tee": "cca"' "" -- \
+		verify --collateral "$cd_/cpak_pub.json" "$cd_/token.cbor"
+	expect "cca: without the platform key" 1 "" "stage platform-signature: cca: no platform attestation key" -- \
+		verify "$cd_/token.cbor"
+	expect "cca: a broken realm binding" 1 "" "stage realm-binding" -- \
+		verify --collateral "$CORPUS/cca/rust-ccatoken-bug33-binding-failure/cpak_pub.pem" \
+		"$CORPUS/cca/rust-ccatoken-bug33-binding-failure/token.cbor"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
