@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,54 @@ struct cu_http_server {
 	struct cu_http_opts opts;
 	struct route_stats *stats; /* n_routes + 1 */
 	char *cert, *key;
+	pthread_mutex_t log_lock; /* libmicrohttpd's own messages, rate limited */
+	time_t log_window;
+	unsigned log_count, log_dropped;
 };
+
+/* libmicrohttpd reports what hostile clients do ("Not enough memory in pool to
+ * allocate header record!") on every such connection. Its messages go to stderr
+ * with a prefix, at most LOG_BURST per LOG_WINDOW seconds, and the number held
+ * back is said once the window ends: a flood of bad requests cannot flood the log
+ * or block the workers on a slow log reader. */
+#define LOG_BURST  20
+#define LOG_WINDOW 10
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	cu_http_server *s = cls;
+	char line[512];
+	int n, m = 0;
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&s->log_lock);
+	if (now - s->log_window >= LOG_WINDOW) {
+		if (s->log_dropped)
+			m = snprintf(
+			    line, sizeof(line),
+			    "custosd: http: %u similar messages suppressed in the last %d s\n",
+			    s->log_dropped, LOG_WINDOW);
+		s->log_window = now;
+		s->log_count = s->log_dropped = 0;
+	}
+	if (s->log_count >= LOG_BURST) {
+		s->log_dropped++;
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	s->log_count++;
+	pthread_mutex_unlock(&s->log_lock);
+	if (m < 0 || (size_t)m >= sizeof(line))
+		m = 0;
+	n = snprintf(line + m, sizeof(line) - (size_t)m, "custosd: http: ");
+	if (n > 0 && (size_t)(m + n) < sizeof(line))
+		vsnprintf(line + m + n, sizeof(line) - (size_t)(m + n), fmt, ap);
+	n = (int)strcspn(line + m, "\n") + m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	fwrite(line, 1, (size_t)n, stderr);
+}
 
 struct request_state {
 	uint8_t *buf;
@@ -241,7 +290,7 @@ static enum MHD_Result dispatch(cu_http_server *s, struct MHD_Connection *conn, 
 
 	req.log = json_object();
 	client_address(conn, req.client, sizeof(req.client));
-	req.body = rs->buf;
+	req.body = rs->buf ? rs->buf : (const uint8_t *)""; /* never NULL, even when empty */
 	req.body_size = rs->size;
 	route = find_route(s, method, url, &path_known);
 	if (rs->rate_limited) {
@@ -399,6 +448,7 @@ int cu_http_start(cu_http_server **ret, const struct cu_http_opts *o, struct cu_
 		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	s->opts = *o;
 	pthread_mutex_init(&s->rl_lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
 	s->rl = calloc(N_BUCKETS_RL, sizeof(*s->rl));
 	s->stats = calloc(o->n_routes + 1, sizeof(*s->stats));
 	s->cert = strdup(o->tls_cert_pem);
@@ -421,14 +471,15 @@ int cu_http_start(cu_http_server **ret, const struct cu_http_opts *o, struct cu_
 		               o->address);
 	}
 	s->mhd = MHD_start_daemon(
-	    flags | MHD_USE_TLS, o->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-	    MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_HTTPS_MEM_KEY, s->key,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(o->threads ? o->threads : 4),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_conns,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->max_conns_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->max_header_size,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+	    flags | MHD_USE_TLS, o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_log, s, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned int)(o->threads ? o->threads : 4), MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)o->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)o->max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)o->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)o->max_header_size, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_END);
 	if (!s->mhd) {
 		cu_http_stop(s);
 		return cu_fail(err, CU_ERR_IO, STAGE,
@@ -456,6 +507,7 @@ void cu_http_stop(cu_http_server *s)
 	free(s->stats);
 	free(s->rl);
 	pthread_mutex_destroy(&s->rl_lock);
+	pthread_mutex_destroy(&s->log_lock);
 	if (s->key)
 		explicit_bzero(s->key, strlen(s->key));
 	free(s->key);

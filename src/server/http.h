@@ -23,9 +23,9 @@ struct MHD_Connection;
 
 struct cu_http_request {
 	const char *method;
-	const char *path; /* without the query string */
-	char client[64];  /* peer address */
-	const uint8_t *body;
+	const char *path;    /* without the query string */
+	char client[64];     /* peer address */
+	const uint8_t *body; /* never NULL; body_size 0 when there is none */
 	size_t body_size;
 	struct MHD_Connection *conn;
 	json_t *log; /* fields a handler adds to the request's log line (tenant, decision, tee) */
