@@ -46,21 +46,23 @@ static void usage(FILE *f)
 	    "  help           show this help\n"
 	    "\n"
 	    "Options of verify:\n"
-	    "  --tee FORMAT          evidence format (snp, tdx, sgx, nitro, cca); detected when\n"
-	    "                        left out\n"
+	    "  --tee FORMAT          evidence format (snp, tdx, sgx, nitro, cca, tpm); detected\n"
+	    "                        when left out\n"
 	    "  --at TIME             verification time, RFC 3339 (e.g. 2024-01-01T00:00:00Z);\n"
 	    "                        default: now. Certificates, collateral, reference-value and\n"
 	    "                        policy windows, and the token's iat are taken at this time\n"
 	    "  --collateral PATH     collateral file or directory, repeatable: certificates and\n"
 	    "                        CRLs (PEM or DER), Intel TCB info and QE identity JSON\n"
 	    "                        (PCS form, or a dcap-qvl/PCCS collateral bundle), and\n"
-	    "                        public keys (JWK or PEM: Arm CCA platform keys); recognised\n"
+	    "                        public keys (JWK or PEM: Arm CCA platform keys, TPM AKs),\n"
+	    "                        TPM CA roots (self-signed certificates); recognised\n"
 	    "                        by content, unrelated files are ignored\n"
 	    "  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a "
 	    "mismatch\n"
 	    "                        is a rejection\n"
 	    "  --eventlog FILE       TDX: the CC event log (CCEL); replayed, it must equal the\n"
-	    "                        quote's RTMRs, and its events become tdx.eventlog claims\n"
+	    "                        quote's RTMRs, and its events become tdx.eventlog claims.\n"
+	    "                        TPM: the measured-boot log, replayed into the quoted PCRs\n"
 	    "  --fetch URL           TDX/SGX: when Intel collateral is missing or stale, fetch it\n"
 	    "                        from Intel PCS or a PCCS at URL into the cache, then verify\n"
 	    "                        again (off by default: verification never uses the network)\n"
@@ -70,6 +72,8 @@ static void usage(FILE *f)
 	    "output\n"
 	    "  --insecure-test-root FILE\n"
 	    "                        INSECURE, for tests only: trust FILE as an extra root\n"
+	    "  --insecure-allow-sha1 INSECURE: accept SHA-1 signatures (TPM quotes by AKs whose\n"
+	    "                        scheme is RSASSA-SHA1, as older Windows machines make)\n"
 	    "\n"
 	    "Appraisal (verify --appraise):\n"
 	    "  --appraise            appraise the verified claims and print the signed EAR\n"
@@ -112,6 +116,7 @@ enum {
 	OPT_CACHE,
 	OPT_JSON,
 	OPT_TEST_ROOT,
+	OPT_ALLOW_SHA1,
 	OPT_APPRAISE,
 	OPT_POLICY,
 	OPT_REFVALUES,
@@ -133,6 +138,7 @@ static const struct option options[] = {
 	{ "collateral-cache", required_argument, NULL, OPT_CACHE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "insecure-test-root", required_argument, NULL, OPT_TEST_ROOT },
+	{ "insecure-allow-sha1", no_argument, NULL, OPT_ALLOW_SHA1 },
 	{ "appraise", no_argument, NULL, OPT_APPRAISE },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "refvalues", required_argument, NULL, OPT_REFVALUES },
@@ -155,7 +161,7 @@ struct args {
 	const char *fetch, *cache;
 	const char **test_roots;
 	size_t n_test_roots;
-	bool json;
+	bool json, allow_sha1;
 	bool appraise, explain;
 	const char *policy, *refvalues, *key, *alg, *nonce, *lifetime;
 	const char *file;
@@ -214,6 +220,9 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 			         c == OPT_COLLATERAL ? &a->n_collateral : &a->n_test_roots,
 			         optarg) < 0)
 				return usage_error("%s", "out of memory");
+			break;
+		case OPT_ALLOW_SHA1:
+			a->allow_sha1 = true;
 			break;
 		case OPT_APPRAISE:
 			a->appraise = true;
@@ -438,6 +447,11 @@ static int cmd_verify(int argc, char **argv)
 		}
 		o.report_data = report_data;
 		o.report_data_size = (size_t)n;
+	}
+	if (a.allow_sha1) {
+		o.insecure_allow_sha1 = true;
+		fprintf(stderr, "%s: WARNING: INSECURE --insecure-allow-sha1: SHA-1 signatures are "
+		                "accepted\n", prog);
 	}
 	if (a.cache && !a.fetch) {
 		r = usage_error("--collateral-cache needs --fetch URL (or pass the directory with "

@@ -18,6 +18,7 @@ curl
 libjansson-dev
 libjose-dev
 libcbor-dev
+libtss2-dev
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev

@@ -82,6 +82,12 @@ struct cu_verify_opts {
 	 */
 	const uint8_t *eventlog;
 	size_t eventlog_size;
+	/*
+	 * INSECURE: accept SHA-1 signatures where a format allows them (TPM quotes
+	 * by attestation keys whose scheme is RSASSA-SHA1, as older Windows
+	 * machines create). Off by default: SHA-1 collisions are practical.
+	 */
+	bool insecure_allow_sha1;
 };
 
 /*

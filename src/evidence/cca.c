@@ -172,41 +172,6 @@ static EVP_PKEY *rak(const uint8_t *p, size_t n)
 	return k;
 }
 
-/* A platform key from the collateral: {"kind": "public_key", "jwk"|"pem"}. */
-static EVP_PKEY *collateral_key(const json_t *doc)
-{
-	const json_t *jwk = json_object_get(doc, "jwk");
-	const char *pem = json_string_value(json_object_get(doc, "pem"));
-
-	if (pem) {
-		BIO *bio = BIO_new_mem_buf(pem, (int)strlen(pem));
-		EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-
-		BIO_free(bio);
-		return k;
-	}
-	if (json_is_object(jwk)) {
-		const char *crv = json_string_value(json_object_get(jwk, "crv"));
-		const char *xs = json_string_value(json_object_get(jwk, "x"));
-		const char *ys = json_string_value(json_object_get(jwk, "y"));
-		uint8_t *x = NULL, *y = NULL;
-		size_t xn = 0, yn = 0, want;
-		EVP_PKEY *k = NULL;
-
-		if (!crv || !xs || !ys ||
-		    strcmp(json_string_value(json_object_get(jwk, "kty")) ?: "", "EC"))
-			return NULL;
-		want = !strcmp(crv, "P-256") ? 32 : !strcmp(crv, "P-384") ? 48 : 66;
-		if (cu_base64url_decode(xs, strlen(xs), &x, &xn) == 0 &&
-		    cu_base64url_decode(ys, strlen(ys), &y, &yn) == 0 && xn == want && yn == want)
-			k = cu_ec_pub_from_xy(crv, x, y, want);
-		free(x);
-		free(y);
-		return k;
-	}
-	return NULL;
-}
-
 static int64_t alg_for(EVP_PKEY *k)
 {
 	char group[32] = "";
@@ -423,8 +388,7 @@ static int cca_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		json_t *d = json_array_get(docs, i);
 		EVP_PKEY *k;
 
-		if (strcmp(json_string_value(json_object_get(d, "kind")) ?: "", "public_key") ||
-		    !(k = collateral_key(d)))
+		if (!(k = cu_collateral_public_key(d)))
 			continue;
 		n_keys++;
 		platform_ok = alg_for(k) && t.platform.alg == alg_for(k) &&

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
 
 #include "../base/encoding.h"
 #include "../base/error.h"
+#include "../crypto/sig.h"
 #include "evidence.h"
 
 int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
@@ -80,4 +82,40 @@ int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts
 	return cu_fail(err, CU_ERR_BINDING, "binding",
 	               "%s: %s %s... does not equal the expected %s...", tee, field, got_hex,
 	               want_hex);
+}
+
+EVP_PKEY *cu_collateral_public_key(const json_t *doc)
+{
+	const json_t *jwk = json_object_get(doc, "jwk");
+	const char *pem = json_string_value(json_object_get(doc, "pem"));
+
+	if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "public_key"))
+		return NULL;
+	if (pem) {
+		BIO *bio = BIO_new_mem_buf(pem, (int)strlen(pem));
+		EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+
+		BIO_free(bio);
+		return k;
+	}
+	if (json_is_object(jwk)) {
+		const char *crv = json_string_value(json_object_get(jwk, "crv"));
+		const char *xs = json_string_value(json_object_get(jwk, "x"));
+		const char *ys = json_string_value(json_object_get(jwk, "y"));
+		uint8_t *x = NULL, *y = NULL;
+		size_t xn = 0, yn = 0, want;
+		EVP_PKEY *k = NULL;
+
+		if (!crv || !xs || !ys ||
+		    strcmp(json_string_value(json_object_get(jwk, "kty")) ?: "", "EC"))
+			return NULL;
+		want = !strcmp(crv, "P-256") ? 32 : !strcmp(crv, "P-384") ? 48 : 66;
+		if (cu_base64url_decode(xs, strlen(xs), &x, &xn) == 0 &&
+		    cu_base64url_decode(ys, strlen(ys), &y, &yn) == 0 && xn == want && yn == want)
+			k = cu_ec_pub_from_xy(crv, x, y, want);
+		free(x);
+		free(y);
+		return k;
+	}
+	return NULL;
 }

@@ -36,6 +36,7 @@ enum cu_format_id {
 	CU_FORMAT_SGX,
 	CU_FORMAT_NITRO,
 	CU_FORMAT_CCA,
+	CU_FORMAT_TPM,
 	_CU_FORMAT_MAX,
 };
 
@@ -54,6 +55,7 @@ extern const struct cu_evidence_ops cu_tdx_ops;
 extern const struct cu_evidence_ops cu_sgx_ops;
 extern const struct cu_evidence_ops cu_nitro_ops;
 extern const struct cu_evidence_ops cu_cca_ops;
+extern const struct cu_evidence_ops cu_tpm_ops;
 
 /*
  * The per-verifier state of format `slot` for the verifier's current
@@ -67,6 +69,20 @@ int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
 /* The binding stage: 64 bytes of report data against opts->report_data, when given. */
 int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,
                          const char *field, struct cu_error *err);
+
+/*
+ * A public key given as collateral, {"kind": "public_key", "pem": "..."} or
+ * {"kind": "public_key", "jwk": {EC}}: the key, or NULL for any other document.
+ */
+EVP_PKEY *cu_collateral_public_key(const json_t *doc);
+
+/*
+ * libtss2-mu reports what it refuses on stderr, a line per malformed
+ * structure: hostile input would flood a daemon's log. Sets TSS2_LOG to
+ * "all+NONE" unless the environment already sets it, once per process,
+ * from cu_verifier_new (and TPM inspection), before threads verify.
+ */
+void cu_tpm_quiet_tss2(void);
 
 /* Common claim helpers. */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size);

@@ -16,10 +16,10 @@
 static const struct cu_evidence_ops *const formats[_CU_FORMAT_MAX] = {
 	[CU_FORMAT_SNP] = &cu_snp_ops, [CU_FORMAT_TDX] = &cu_tdx_ops,
 	[CU_FORMAT_SGX] = &cu_sgx_ops, [CU_FORMAT_NITRO] = &cu_nitro_ops,
-	[CU_FORMAT_CCA] = &cu_cca_ops,
+	[CU_FORMAT_CCA] = &cu_cca_ops, [CU_FORMAT_TPM] = &cu_tpm_ops,
 };
 
-static const char *const format_names[] = { "snp", "tdx", "sgx", "nitro", "cca", NULL };
+static const char *const format_names[] = { "snp", "tdx", "sgx", "nitro", "cca", "tpm", NULL };
 
 CU_EXPORT const char *const *cu_formats(void)
 {
@@ -28,7 +28,10 @@ CU_EXPORT const char *const *cu_formats(void)
 
 CU_EXPORT int cu_verifier_new(cu_verifier **ret, struct cu_error *err)
 {
-	cu_verifier *v = calloc(1, sizeof(*v));
+	cu_verifier *v;
+
+	cu_tpm_quiet_tss2();
+	v = calloc(1, sizeof(*v));
 
 	if (!v)
 		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
