@@ -450,8 +450,10 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (a.allow_sha1) {
 		o.insecure_allow_sha1 = true;
-		fprintf(stderr, "%s: WARNING: INSECURE --insecure-allow-sha1: SHA-1 signatures are "
-		                "accepted\n", prog);
+		fprintf(stderr,
+		        "%s: WARNING: INSECURE --insecure-allow-sha1: SHA-1 signatures are "
+		        "accepted\n",
+		        prog);
 	}
 	if (a.cache && !a.fetch) {
 		r = usage_error("--collateral-cache needs --fetch URL (or pass the directory with "
