@@ -58,7 +58,7 @@ fuzz: deps
 		name=$${t##*/fuzz_}; mkdir -p fuzz-out/$$name; \
 		echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
 		CUSTOS_FUZZ_COLLATERAL=tests/fuzz/seeds/snp_certtable/gsg-milan-v2-debug.bin \
-		CUSTOS_FUZZ_DCAP=tests/fuzz/dcap CUSTOS_FUZZ_CCA=tests/fuzz/cca \
+		CUSTOS_FUZZ_DCAP=tests/fuzz/dcap CUSTOS_FUZZ_CCA=tests/fuzz/cca CUSTOS_FUZZ_TPM=tests/fuzz/tpm \
 		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz-out/$$name tests/fuzz/seeds/$$name || exit 1; \
 	done
 

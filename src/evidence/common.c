@@ -119,3 +119,12 @@ EVP_PKEY *cu_collateral_public_key(const json_t *doc)
 	}
 	return NULL;
 }
+
+bool cu_looks_like_json_object(const uint8_t *buf, size_t size)
+{
+	size_t i = 0;
+
+	while (i < size && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t'))
+		i++;
+	return i < size && buf[i] == '{';
+}

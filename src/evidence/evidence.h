@@ -37,6 +37,8 @@ enum cu_format_id {
 	CU_FORMAT_NITRO,
 	CU_FORMAT_CCA,
 	CU_FORMAT_TPM,
+	CU_FORMAT_AZ_SNP_VTPM,
+	CU_FORMAT_AZ_TDX_VTPM,
 	_CU_FORMAT_MAX,
 };
 
@@ -56,6 +58,8 @@ extern const struct cu_evidence_ops cu_sgx_ops;
 extern const struct cu_evidence_ops cu_nitro_ops;
 extern const struct cu_evidence_ops cu_cca_ops;
 extern const struct cu_evidence_ops cu_tpm_ops;
+extern const struct cu_evidence_ops cu_az_snp_vtpm_ops;
+extern const struct cu_evidence_ops cu_az_tdx_vtpm_ops;
 
 /*
  * The per-verifier state of format `slot` for the verifier's current
@@ -83,6 +87,9 @@ EVP_PKEY *cu_collateral_public_key(const json_t *doc);
  * from cu_verifier_new (and TPM inspection), before threads verify.
  */
 void cu_tpm_quiet_tss2(void);
+
+/* Whether the input starts, after white space, with '{' (detection of JSON evidence). */
+bool cu_looks_like_json_object(const uint8_t *buf, size_t size);
 
 /* Common claim helpers. */
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size);

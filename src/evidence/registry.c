@@ -14,12 +14,18 @@
 #include "evidence.h"
 
 static const struct cu_evidence_ops *const formats[_CU_FORMAT_MAX] = {
-	[CU_FORMAT_SNP] = &cu_snp_ops, [CU_FORMAT_TDX] = &cu_tdx_ops,
-	[CU_FORMAT_SGX] = &cu_sgx_ops, [CU_FORMAT_NITRO] = &cu_nitro_ops,
-	[CU_FORMAT_CCA] = &cu_cca_ops, [CU_FORMAT_TPM] = &cu_tpm_ops,
+	[CU_FORMAT_SNP] = &cu_snp_ops,
+	[CU_FORMAT_TDX] = &cu_tdx_ops,
+	[CU_FORMAT_SGX] = &cu_sgx_ops,
+	[CU_FORMAT_NITRO] = &cu_nitro_ops,
+	[CU_FORMAT_CCA] = &cu_cca_ops,
+	[CU_FORMAT_TPM] = &cu_tpm_ops,
+	[CU_FORMAT_AZ_SNP_VTPM] = &cu_az_snp_vtpm_ops,
+	[CU_FORMAT_AZ_TDX_VTPM] = &cu_az_tdx_vtpm_ops,
 };
 
-static const char *const format_names[] = { "snp", "tdx", "sgx", "nitro", "cca", "tpm", NULL };
+static const char *const format_names[] = { "snp", "tdx",         "sgx",         "nitro", "cca",
+	                                    "tpm", "az-snp-vtpm", "az-tdx-vtpm", NULL };
 
 CU_EXPORT const char *const *cu_formats(void)
 {

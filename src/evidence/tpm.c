@@ -36,6 +36,7 @@
 #include "../crypto/x509.h"
 #include "eventlog.h"
 #include "evidence.h"
+#include "tpm.h"
 
 #define STAGE_PARSE "parse"
 #define MAX_QUOTES  4
@@ -369,11 +370,7 @@ static int evidence_parse(const uint8_t *buf, size_t size, struct tpm_evidence *
 
 static bool tpm_detect(const uint8_t *buf, size_t size)
 {
-	size_t i = 0;
-
-	while (i < size && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t'))
-		i++;
-	return i < size && buf[i] == '{' && memmem(buf, size, "\"attest_body\"", 13) &&
+	return cu_looks_like_json_object(buf, size) && memmem(buf, size, "\"attest_body\"", 13) &&
 	       memmem(buf, size, "\"quote\"", 7);
 }
 
@@ -678,7 +675,8 @@ static int check_attest(const struct tpm_quote *q, const struct tpm_quote *first
                         const struct cu_verify_opts *opts, struct cu_error *err)
 {
 	const TPM2B_DATA *x = &q->a.extraData;
-	char got[17] = "", want[17] = "";
+	uint8_t rd[64] = { 0 }, want[64] = { 0 };
+	char got[17] = "", want_hex[17] = "";
 
 	if (q->a.magic != TPM2_GENERATED_VALUE)
 		return cu_fail(
@@ -697,16 +695,21 @@ static int check_attest(const struct tpm_quote *q, const struct tpm_quote *first
 		               q->key);
 	if (!opts->report_data)
 		return 0;
-	if (x->size == opts->report_data_size &&
-	    !CRYPTO_memcmp(x->buffer, opts->report_data, x->size))
-		return 0;
+	/* both zero-padded to 64 bytes, as for every TEE (cu_check_report_data) */
+	_Static_assert(sizeof(x->buffer) <= sizeof(rd), "TPM2B_DATA larger than 64 bytes");
+	memcpy(rd, x->buffer, x->size);
+	if (opts->report_data_size <= sizeof(rd)) {
+		memcpy(want, opts->report_data, opts->report_data_size);
+		if (!CRYPTO_memcmp(rd, want, sizeof(rd)))
+			return 0;
+	}
 	cu_hex_encode(x->buffer, x->size < 8 ? x->size : 8, got);
 	cu_hex_encode(opts->report_data, opts->report_data_size < 8 ? opts->report_data_size : 8,
-	              want);
+	              want_hex);
 	return cu_fail(err, CU_ERR_BINDING, "binding",
 	               "tpm: quote %s: qualifying data (extraData, %u bytes) %s... does not equal "
 	               "the expected %zu bytes %s...",
-	               q->key, x->size, got, opts->report_data_size, want);
+	               q->key, x->size, got, opts->report_data_size, want_hex);
 }
 
 /*
@@ -876,6 +879,39 @@ static int set_pem(json_t *o, EVP_PKEY *k)
 	if (!bio || PEM_write_bio_PUBKEY(bio, k) != 1 || (n = BIO_get_mem_data(bio, &p)) <= 0)
 		return -1;
 	return json_object_set_new(o, "pem", json_stringn(p, (size_t)n));
+}
+
+/*
+ * One quote by a key trusted by other means (the Azure HCL report's AK): the
+ * signature, magic and type, the binding, the PCR digest; claims into `tpm`
+ * as for TPM evidence (tpm.quote, tpm.<bank>.pcrN).
+ */
+int cu_tpm_check_quote(EVP_PKEY *ak, const uint8_t *attest, size_t attest_size,
+                       const TPMT_SIGNATURE *sig, uint16_t bank, const json_t *pcrs,
+                       const struct cu_verify_opts *opts, json_t *tpm, struct cu_error *err)
+{
+	struct tpm_evidence e = { .ak = ak };
+	struct tpm_quote q = { .bank = bank, .key = bank_name(bank), .s = *sig, .pcrs = pcrs };
+	json_t *bc = json_object(), *qc;
+	const EVP_MD *md = NULL;
+	int r;
+
+	cu_tpm_quiet_tss2();
+	if (!bc || !q.key || json_object_set_new(tpm, q.key, bc) < 0)
+		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+	q.attest = (uint8_t *)attest;
+	q.attest_size = attest_size;
+	if (!UNMARSHAL(Tss2_MU_TPMS_ATTEST_Unmarshal, attest, attest_size, &q.a))
+		return BAD("the quote is not a TPMS_ATTEST (%zu bytes)", attest_size);
+	if (!json_is_array(pcrs) && !json_is_object(pcrs))
+		return BAD("the quote's PCR values are neither a list nor an object");
+	if ((r = check_signature(&e, &q, opts, &md, err)) < 0 ||
+	    (r = check_attest(&q, &q, opts, err)) < 0 ||
+	    (r = check_pcr_digest(&q, md, bc, err)) < 0)
+		return r;
+	if (!(qc = quote_claims(&q)) || json_object_set_new(tpm, "quote", qc) < 0)
+		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+	return 0;
 }
 
 static int tpm_inspect(const uint8_t *buf, size_t size, json_t **ret, struct cu_error *err)
