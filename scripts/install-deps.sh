@@ -19,6 +19,9 @@ libjansson-dev
 libjose-dev
 libcbor-dev
 libtss2-dev
+swtpm
+swtpm-tools
+tpm2-tools
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev

@@ -398,7 +398,11 @@ static json_t *ak_claims(const struct tpm_evidence *e)
 		EVP_PKEY_get_utf8_string_param(e->ak, OSSL_PKEY_PARAM_GROUP_NAME, group,
 		                               sizeof(group), &gn);
 		k |= json_object_set_new(o, "type", json_string("ecc"));
-		k |= json_object_set_new(o, "curve", json_string(group));
+		k |= json_object_set_new(o, "curve",
+		                         json_string(!strcmp(group, "prime256v1")  ? "P-256"
+		                                     : !strcmp(group, "secp384r1") ? "P-384"
+		                                     : !strcmp(group, "secp521r1") ? "P-521"
+		                                                                   : group));
 	}
 	if (e->akpub_raw) {
 		uint8_t name[2 + 64];

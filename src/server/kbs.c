@@ -100,15 +100,22 @@ void cu_kbs_auth(void *ctx, struct cu_http_request *req, struct cu_http_response
 	cu_session_clear(&s);
 }
 
+/* TEEs whose primary evidence is a JSON object that is itself the evidence. */
+static bool json_tee(const char *tee)
+{
+	return !strcmp(tee, "tpm") || !strcmp(tee, "az-snp-vtpm") || !strcmp(tee, "az-tdx-vtpm");
+}
+
 bool cu_kbs_tee_supported(const char *tee)
 {
-	return !strcmp(tee, "snp") || !strcmp(tee, "tdx") || !strcmp(tee, "sgx");
+	return !strcmp(tee, "snp") || !strcmp(tee, "tdx") || !strcmp(tee, "sgx") || json_tee(tee);
 }
 
 /* tee-evidence.primary_evidence, decoded: the evidence bytes and what travels with them. */
 struct kbs_evidence {
 	struct cu_snp_trustee_evidence snp;
 	struct cu_dcap_trustee_evidence dcap;
+	char *json; /* JSON evidence (TPM, Azure vTPM), serialised as received */
 	const uint8_t *bytes;
 	size_t size;
 	const char *format; /* cu_verify's name of it */
@@ -136,6 +143,17 @@ static int primary_evidence(const char *tee, const json_t *primary, struct kbs_e
 		ret->format = tee;
 		return 0;
 	}
+	if (json_tee(tee)) {
+		if (!json_is_object(primary))
+			return cu_fail(err, CU_ERR_MALFORMED, "parse",
+			               "kbs: %s: primary_evidence is not a JSON object", tee);
+		if (!(ret->json = json_dumps(primary, JSON_COMPACT)))
+			return cu_fail(err, CU_ERR_NOMEM, "parse", "out of memory");
+		ret->bytes = (const uint8_t *)ret->json;
+		ret->size = strlen(ret->json);
+		ret->format = tee;
+		return 0;
+	}
 	return cu_fail(err, CU_ERR_UNSUPPORTED, "parse", "kbs: TEE %s is not supported", tee);
 }
 
@@ -143,6 +161,7 @@ static void kbs_evidence_clear(struct kbs_evidence *e)
 {
 	cu_snp_trustee_evidence_clear(&e->snp);
 	cu_dcap_trustee_evidence_clear(&e->dcap);
+	free(e->json);
 }
 
 void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""A live TPM (swtpm, started here) attests to custosd over the KBS protocol.
+
+The guest side is tpm2-tools against swtpm: an endorsement key, an ECDSA
+attestation key made persistent, a workload measured into PCR 16, and a
+TPM2_Quote over PCRs 0-7 and 16 whose qualifying data is the KBS binding
+(SHA-384 of the canonical runtime data). custosd trusts the AK because its
+public key is in collateral/, affirms the PCR 16 value listed in the
+reference values, and releases a secret as a JWE to the TEE key. Then the
+workload changes (PCR 16 extended again): the next attestation is not
+affirmed, the explanation names tpm.sha256.pcr16, and the secret stays put.
+A quote with another nonce, and an AK custosd does not know, are refused.
+
+usage: test_swtpm.py CUSTOSD CUSTOS CUSTOS_SNP_SIM JWE_TOOL
+"""
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_custosd as base  # noqa: E402
+
+SECRET = b"disk key of the measured workload"
+passed = failed = 0
+
+APPRAISAL = {
+    "version": 1, "kind": "appraisal", "id": "tpm-workload", "revision": 1,
+    "description": "A TPM whose PCR 16 holds an approved workload",
+    "trustworthiness": {
+        "hardware": {"when": {"claim": "tee", "equals": "tpm"},
+                     "pass": "genuine", "fail": "unrecognized"},
+        "executables": {"when": {"claim": "tpm.sha256.pcr16", "in": {"refvalues": "workloads"}},
+                        "pass": "approved_runtime", "fail": "unrecognized"}}}
+
+RELEASE = {
+    "version": 1, "kind": "release", "id": "tpm-key", "revision": 1,
+    "allow": {"allOf": [
+        {"claim": "submods.cpu0.ear.status", "equals": "affirming"},
+        {"claim": "submods.cpu0.ear.veraison.annotated-evidence.tee", "equals": "tpm"}]}}
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok - {name}")
+    else:
+        failed += 1
+        print(f"not ok - {name}: {str(detail)[:600]}")
+
+
+def free_port_pair():
+    """Two free consecutive ports: the swtpm TCTI finds the control port at port + 1."""
+    for _ in range(100):
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            try:
+                with socket.socket() as b:
+                    b.bind(("127.0.0.1", port + 1))
+                    return port
+            except OSError:
+                continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+class Swtpm:
+    """swtpm on loopback, and tpm2-tools talking to it."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "swtpm")
+        os.makedirs(os.path.join(self.dir, "state"))
+        self.port = free_port_pair()
+        ctrl = self.port + 1
+        self.proc = subprocess.Popen(
+            ["swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + os.path.join(self.dir, "state"),
+             "--server", f"type=tcp,port={self.port}", "--ctrl", f"type=tcp,port={ctrl}",
+             "--flags", "not-need-init,startup-clear"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.env = dict(os.environ, TPM2TOOLS_TCTI=f"swtpm:host=127.0.0.1,port={self.port}")
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    def run(self, *args):
+        r = subprocess.run(list(args), cwd=self.dir, env=self.env, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)}: {r.stderr.strip()}")
+        # no resource manager: transient objects are flushed after each command
+        subprocess.run(["tpm2_flushcontext", "-t"], cwd=self.dir, env=self.env,
+                       capture_output=True)
+        return r.stdout
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def provision(self):
+        """EK, then a restricted ECDSA P-256 AK made persistent at 0x81010002."""
+        self.run("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub")
+        self.run("tpm2_createak", "-C", "ek.ctx", "-c", "ak.ctx", "-G", "ecc", "-g", "sha256",
+                 "-s", "ecdsa", "-u", "ak.pem", "-f", "pem", "-n", "ak.name")
+        subprocess.run(["tpm2_flushcontext", "-s"], cwd=self.dir, env=self.env,
+                       capture_output=True)
+        self.run("tpm2_evictcontrol", "-C", "o", "-c", "ak.ctx", "0x81010002")
+        self.run("tpm2_readpublic", "-c", "0x81010002", "-f", "tss", "-o", "ak.tss")
+
+    def measure(self, what):
+        self.run("tpm2_pcrextend", "16:sha256=" + hashlib.sha256(what).hexdigest())
+
+    def pcr16(self):
+        out = self.run("tpm2_pcrread", "sha256:16")
+        return re.search(r"16\s*:\s*0x([0-9A-Fa-f]{64})", out).group(1).lower()
+
+    def evidence(self, qualifying):
+        """TPM evidence (docs/tpm.md) for a quote over PCRs 0-7 and 16."""
+        sel = "sha256:0,1,2,3,4,5,6,7,16"
+        self.run("tpm2_quote", "-c", "0x81010002", "-l", sel, "-q", qualifying.hex(),
+                 "-m", "quote.msg", "-s", "quote.sig", "-g", "sha256")
+        out = self.run("tpm2_pcrread", sel)
+        pcrs = [m.group(2).lower() for m in re.finditer(r"(\d+)\s*:\s*0x([0-9A-Fa-f]{64})", out)]
+        b64 = lambda f: base64.b64encode(open(self.path(f), "rb").read()).decode()  # noqa: E731
+        return {"ak_public": b64("ak.tss"),
+                "quote": {"SHA256": {"attest_body": b64("quote.msg"),
+                                     "attest_sig": b64("quote.sig"), "pcrs": pcrs}}}
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def attest(srv, tpm, tee_pub, bind_nonce=None):
+    st, b, cookie = base.kbs_auth(srv, tee="tpm")
+    if st != 200:
+        return st, b, cookie
+    nonce = json.loads(b)["nonce"]
+    binding = {"additional-evidence": "", "nonce": bind_nonce or nonce, "tee-pubkey": tee_pub}
+    digest = hashlib.sha384(base.jcs(binding)).digest()
+    body = {"runtime-data": {"nonce": nonce, "tee-pubkey": tee_pub},
+            "tee-evidence": {"primary_evidence": tpm.evidence(digest),
+                             "additional_evidence": ""}}
+    st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
+    return st, b, cookie
+
+
+def run(tmp):
+    if not shutil.which("swtpm") or not shutil.which("tpm2_quote"):
+        if os.environ.get("CI") == "true":
+            check("swtpm and tpm2-tools are installed (scripts/install-deps.sh)", False)
+        else:
+            print("# SKIP: swtpm or tpm2-tools missing (scripts/install-deps.sh installs them)")
+        return
+    tpm = Swtpm(tmp)
+    try:
+        tpm.provision()
+        tpm.measure(b"workload v1")
+        good = tpm.pcr16()
+        with_tpm(tmp, tpm, good)
+    finally:
+        tpm.stop()
+
+
+def with_tpm(tmp, tpm, good):
+    data = os.path.join(tmp, "data")
+    subprocess.run([base.CUSTOSD, "init", data], check=True, capture_output=True)
+    with open(os.path.join(data, "policies", "appraisal.json"), "w") as f:
+        json.dump(APPRAISAL, f)
+    with open(os.path.join(data, "refvalues.json"), "w") as f:
+        json.dump({"version": 1, "sets": {"workloads": {"values": [good]}}}, f)
+    keyfile = os.path.join(tmp, "tee.jwk")
+    with open(keyfile, "wb") as f:
+        f.write(subprocess.run([base.JWE_TOOL, "keygen", "EC"], capture_output=True,
+                               check=True).stdout)
+    tee_pub = json.loads(subprocess.run([base.JWE_TOOL, "pub"], input=open(keyfile, "rb").read(),
+                                        capture_output=True, check=True).stdout)
+
+    # An AK custosd does not know is refused (nothing in collateral/ yet).
+    srv = base.Server(data)
+    try:
+        st, b, _ = attest(srv, tpm, tee_pub)
+        check("an unknown AK is refused at ak-trust", st == 401 and b"not trusted" in b, (st, b))
+    finally:
+        srv.stop()
+
+    shutil.copy(tpm.path("ak.pem"), os.path.join(data, "collateral", "tpm-ak.pem"))
+    srv = base.Server(data)
+    try:
+        admin = base.admin_token(data, "admin")
+        srv.req("PUT", "/v1/admin/tenants/vault", headers=base.bearer(admin))
+        st, b, _ = srv.req("POST", "/v1/admin/tenants/vault/policies", RELEASE,
+                           headers=base.bearer(admin))
+        check("a release policy on the TPM's appraisal", st == 201, b)
+        st, b, _ = srv.req("PUT", "/v1/admin/tenants/vault/resources/key/disk",
+                           {"secret": base.b64u(SECRET), "policy": "tpm-key"},
+                           headers=base.bearer(admin))
+        check("a secret for the measured workload", st == 201, b)
+
+        st, b, cookie = attest(srv, tpm, tee_pub)
+        check("a live swtpm quote attests over KBS (tee tpm)", st == 200 and b"token" in b,
+              (st, b))
+        if st == 200:
+            claims = json.loads(base64.urlsafe_b64decode(
+                json.loads(b)["token"].split(".")[1] + "==="))
+            sub = claims["submods"]["cpu0"]
+            check("the workload is affirmed", sub["ear.status"] == "affirming", sub)
+            ev = sub["ear.veraison.annotated-evidence"]
+            check("the result carries the quoted PCR 16 and the AK's trust",
+                  ev["tpm"]["sha256"]["pcr16"] == good and ev["tpm"]["ak"]["trust"] == "key",
+                  ev.get("tpm"))
+        st, b, _ = srv.req("GET", "/kbs/v0/resource/vault/key/disk", headers={"Cookie": cookie})
+        check("the secret is released as a JWE to the TEE key",
+              st == 200 and base.decrypt(keyfile, b) == SECRET, (st, b[:200]))
+
+        st, b, _ = attest(srv, tpm, tee_pub, bind_nonce=base64.b64encode(b"x" * 32).decode())
+        check("a quote bound to another nonce is refused", st == 401 and b"qualifying data" in b,
+              (st, b))
+
+        # The workload changes: PCR 16 no longer holds the approved value.
+        tpm.measure(b"workload v2, not approved")
+        st, b, cookie = attest(srv, tpm, tee_pub)
+        claims = json.loads(base64.urlsafe_b64decode(
+            json.loads(b)["token"].split(".")[1] + "===")) if st == 200 else {}
+        sub = claims.get("submods", {}).get("cpu0", {})
+        check("a changed PCR is not affirmed", st == 200 and sub.get("ear.status") != "affirming",
+              (st, sub.get("ear.status")))
+        st, b, _ = srv.req("GET", "/kbs/v0/resource/vault/key/disk", headers={"Cookie": cookie})
+        check("and the secret is not released", st in (401, 403) and SECRET not in b, (st, b))
+    finally:
+        srv.stop()
+    # the explanation, from the same evidence through the CLI, names the PCR
+    ev = tpm.evidence(b"\x01" * 48)
+    evfile = os.path.join(tmp, "tpm-evidence.json")
+    with open(evfile, "w") as f:
+        json.dump(ev, f)
+    pol = os.path.join(tmp, "appraisal.json")
+    with open(pol, "w") as f:
+        json.dump(APPRAISAL, f)
+    r = subprocess.run([base.CUSTOS, "verify", "--collateral", tpm.path("ak.pem"), "--appraise",
+                        "--policy", pol, "--refvalues", os.path.join(data, "refvalues.json"),
+                        "--key", os.path.join(tmp, "ear.json"), "--explain", evfile],
+                       capture_output=True, text=True)
+    check("the explanation names tpm.sha256.pcr16",
+          r.returncode == 1 and "tpm.sha256.pcr16" in r.stderr, (r.returncode, r.stderr[-600:]))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="custos-swtpm-")
+    try:
+        run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
