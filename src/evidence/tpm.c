@@ -607,72 +607,149 @@ static int check_pcr_digest(const struct tpm_quote *q, const EVP_MD *md, json_t 
 	return 0;
 }
 
-/* The AK is trusted through its certificate or as a key given as collateral. */
+/*
+ * What the collateral says about AKs, built once per change of collateral:
+ * pinned AK public keys, CA roots (self-signed certificates, and INSECURE
+ * test roots), candidate intermediates; and the AK certificates already
+ * verified, with the window in which their chains hold.
+ */
+#define AK_CACHE 64
+
+struct tpm_state {
+	EVP_PKEY **keys;
+	size_t n_keys;
+	STACK_OF(X509) * roots;
+	STACK_OF(X509) * untrusted;
+	struct {
+		uint8_t digest[32];
+		int64_t window[2];
+		char issuer[256];
+	} certs[AK_CACHE];
+	size_t n_certs, next;
+};
+
+static void tpm_state_free(void *state)
+{
+	struct tpm_state *st = state;
+
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_keys; i++)
+		EVP_PKEY_free(st->keys[i]);
+	free(st->keys);
+	cu_x509_stack_freep(&st->roots);
+	cu_x509_stack_freep(&st->untrusted);
+	free(st);
+}
+
+static int push_ref(STACK_OF(X509) * sk, X509 *x)
+{
+	if (!X509_up_ref(x))
+		return -1;
+	if (!sk_X509_push(sk, x)) {
+		X509_free(x);
+		return -1;
+	}
+	return 0;
+}
+
+static int state_build(cu_verifier *v, void **ret, struct cu_error *err)
+{
+	struct tpm_state *st = calloc(1, sizeof(*st));
+	json_t *docs = v->collateral->dcap_docs;
+	int k = 0;
+
+	if (!st || !(st->roots = sk_X509_new_null()) || !(st->untrusted = sk_X509_new_null()) ||
+	    !(st->keys = calloc(json_array_size(docs) + 1, sizeof(*st->keys)))) {
+		tpm_state_free(st);
+		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
+	}
+	for (size_t i = 0; i < json_array_size(docs); i++)
+		if ((st->keys[st->n_keys] = cu_collateral_public_key(json_array_get(docs, i))))
+			st->n_keys++;
+	for (int i = 0; i < sk_X509_num(v->collateral->certs) && !k; i++) {
+		X509 *x = sk_X509_value(v->collateral->certs, i);
+
+		k = push_ref(X509_check_issued(x, x) == X509_V_OK ? st->roots : st->untrusted, x);
+	}
+	for (int i = 0; i < sk_X509_num(v->test_roots) && !k; i++)
+		k = push_ref(st->roots, sk_X509_value(v->test_roots, i));
+	if (k) {
+		tpm_state_free(st);
+		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
+	}
+	*ret = st;
+	return 0;
+}
+
+static int set_trust(json_t *ak, const char *how, const char *issuer, struct cu_error *err)
+{
+	if (json_object_set_new(ak, "trust", json_string(how)) < 0 ||
+	    (issuer && json_object_set_new(ak, "certificate_issuer", json_string(issuer)) < 0))
+		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+	return 0;
+}
+
+/* The AK is trusted as a key given as collateral, or through its certificate. */
 static int check_ak_trust(cu_verifier *v, const struct tpm_evidence *e,
                           const struct cu_verify_opts *opts, json_t *ak, struct cu_error *err)
 {
-	json_t *docs = v->collateral->dcap_docs;
-	_cleanup_x509_stack_ STACK_OF(X509) *roots = sk_X509_new_null();
-	_cleanup_x509_stack_ STACK_OF(X509) *untrusted = sk_X509_new_null();
+	struct tpm_state *st;
 	struct cu_chain_opts o = { .at = opts->at, .max_depth = CU_LIMIT_CHAIN_LENGTH };
 	struct cu_chain_result res = { 0 };
-	char name[256];
+	uint8_t digest[32];
+	char issuer[256];
 	int r;
 
-	for (size_t i = 0; i < json_array_size(docs); i++) {
-		EVP_PKEY *k = cu_collateral_public_key(json_array_get(docs, i));
-		bool same = k && EVP_PKEY_eq(k, e->ak) == 1;
-
-		EVP_PKEY_free(k);
-		if (same)
-			return json_object_set_new(ak, "trust", json_string("key")) < 0
-			           ? cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory")
-			           : 0;
-	}
+	if ((r = cu_verifier_state(v, CU_FORMAT_TPM, state_build, tpm_state_free, (void **)&st,
+	                           err)) < 0)
+		return r;
+	for (size_t i = 0; i < st->n_keys; i++)
+		if (EVP_PKEY_eq(st->keys[i], e->ak) == 1)
+			return set_trust(ak, "key", NULL, err);
 	if (!e->ak_cert)
 		return cu_fail(
 		    err, CU_ERR_NOT_FOUND, "ak-trust",
 		    "tpm: the attestation key is not trusted: the evidence has no AK "
 		    "certificate and the collateral has no such key (give the AK's public "
 		    "key, PEM, or the CA that certifies AKs, with --collateral)");
-	if (!roots || !untrusted)
-		return cu_fail(err, CU_ERR_NOMEM, "ak-trust", "out of memory");
-	/* self-signed collateral certificates are the roots; the rest, candidate intermediates */
-	for (int i = 0; i < sk_X509_num(v->collateral->certs); i++) {
-		X509 *x = sk_X509_value(v->collateral->certs, i);
-		bool self = X509_check_issued(x, x) == X509_V_OK;
-
-		if (!X509_up_ref(x) || !sk_X509_push(self ? roots : untrusted, x)) {
-			X509_free(x);
-			return cu_fail(err, CU_ERR_NOMEM, "ak-trust", "out of memory");
+	if (cu_x509_sha256(e->ak_cert, digest) < 0)
+		return cu_fail(err, CU_ERR_INTERNAL, "ak-trust",
+		               "tpm: cannot hash the AK certificate");
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < st->n_certs; i++)
+		if (!memcmp(st->certs[i].digest, digest, 32) &&
+		    opts->at >= st->certs[i].window[0] && opts->at < st->certs[i].window[1]) {
+			snprintf(issuer, sizeof(issuer), "%s", st->certs[i].issuer);
+			pthread_mutex_unlock(&v->lock);
+			return set_trust(ak, "certificate", issuer, err);
 		}
-	}
-	for (int i = 0; i < sk_X509_num(v->test_roots); i++) {
-		X509 *x = sk_X509_value(v->test_roots, i);
-
-		if (!X509_up_ref(x) || !sk_X509_push(roots, x)) {
-			X509_free(x);
-			return cu_fail(err, CU_ERR_NOMEM, "ak-trust", "out of memory");
-		}
-	}
-	if (sk_X509_num(roots) == 0)
+	pthread_mutex_unlock(&v->lock);
+	if (sk_X509_num(st->roots) == 0)
 		return cu_fail(err, CU_ERR_NOT_FOUND, "ak-trust",
 		               "tpm: the AK certificate cannot be checked: no CA root in the "
 		               "collateral (give the root that issues AK certificates with "
 		               "--collateral)");
-	o.roots = roots;
-	o.untrusted = untrusted;
+	o.roots = st->roots;
+	o.untrusted = st->untrusted;
 	if ((r = cu_x509_verify_chain(e->ak_cert, &o, &res, err)) < 0) {
 		if (err)
 			err->stage = "ak-trust";
 		return r;
 	}
+	cu_x509_name_rfc2253(X509_get_issuer_name(e->ak_cert), issuer, sizeof(issuer));
+	pthread_mutex_lock(&v->lock);
+	{
+		size_t slot = st->n_certs < AK_CACHE ? st->n_certs++ : st->next++ % AK_CACHE;
+
+		memcpy(st->certs[slot].digest, digest, 32);
+		st->certs[slot].window[0] = res.not_before;
+		st->certs[slot].window[1] = res.not_after;
+		snprintf(st->certs[slot].issuer, sizeof(st->certs[slot].issuer), "%s", issuer);
+	}
+	pthread_mutex_unlock(&v->lock);
 	cu_chain_result_done(&res);
-	cu_x509_name_rfc2253(X509_get_issuer_name(e->ak_cert), name, sizeof(name));
-	if (json_object_set_new(ak, "trust", json_string("certificate")) < 0 ||
-	    json_object_set_new(ak, "certificate_issuer", json_string(name)) < 0)
-		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
-	return 0;
+	return set_trust(ak, "certificate", issuer, err);
 }
 
 static int check_attest(const struct tpm_quote *q, const struct tpm_quote *first,
@@ -955,11 +1032,6 @@ static int tpm_inspect(const uint8_t *buf, size_t size, json_t **ret, struct cu_
 	}
 	*ret = c;
 	return 0;
-}
-
-static void tpm_state_free(void *state)
-{
-	free(state);
 }
 
 const struct cu_evidence_ops cu_tpm_ops = {

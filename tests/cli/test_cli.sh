@@ -675,5 +675,50 @@ if [ -n "$CORPUS" ] && [ -d "$CORPUS/nitro" ] && [ -d "$CORPUS/cca" ]; then
 		"$CORPUS/cca/rust-ccatoken-bug33-binding-failure/token.cbor"
 fi
 
+if [ -n "$CORPUS" ] && [ -d "$CORPUS/tpm" ] && [ -d "$CORPUS/az-snp-vtpm" ]; then
+	# TPM evidence assembled from the corpus's files, as docs/tpm.md describes it
+	for s in gtt-gce-cos85-nonce9009 goatt-windows-gcp-shielded-vm; do
+		python3 - "$CORPUS/tpm/$s" "$tmp/$s.json" <<'PY'
+import base64, json, os, sys
+d, out = sys.argv[1], sys.argv[2]
+b = lambda f: base64.b64encode(open(os.path.join(d, f), "rb").read()).decode()
+ev = {"ak_public": b("ak_pub.tpmt"), "eventlog": b("event_log.bin"), "quote": {}}
+if os.path.exists(os.path.join(d, "ak_cert.der")):
+    ev["ak_cert"] = b("ak_cert.der")
+for bank in ("sha1", "sha256", "sha384"):
+    q = f"quote_{bank}" if os.path.exists(os.path.join(d, f"quote_{bank}.attest")) else "quote"
+    if os.path.exists(os.path.join(d, f"pcrs_{bank}.json")):
+        ev["quote"][bank.upper()] = {"attest_body": b(q + ".attest"), "attest_sig": b(q + ".sig"),
+                                     "pcrs": json.load(open(os.path.join(d, f"pcrs_{bank}.json")))}
+json.dump(ev, open(out, "w"))
+PY
+	done
+	gd="$CORPUS/tpm/gtt-gce-cos85-nonce9009"
+	expect "tpm: verifies, detected, with its nonce" 0 '"trust": "certificate"' "" -- \
+		verify --at 2025-01-01T00:00:00Z --report-data 9009 --collateral "$gd/gce_ek_root.der" \
+		--collateral "$gd/gce_ek_intermediate_2.der" "$tmp/gtt-gce-cos85-nonce9009.json"
+	expect "tpm: another nonce" 1 "" "stage binding: tpm: quote SHA(1|256|384): qualifying data" -- \
+		verify --at 2025-01-01T00:00:00Z --report-data 9008 --collateral "$gd/gce_ek_root.der" \
+		--collateral "$gd/gce_ek_intermediate_2.der" "$tmp/gtt-gce-cos85-nonce9009.json"
+	expect "tpm: no AK root" 1 "" "stage ak-trust: tpm: the AK certificate cannot be checked" -- \
+		verify --at 2025-01-01T00:00:00Z "$tmp/gtt-gce-cos85-nonce9009.json"
+	expect "tpm: inspect shows the AK to pin" 0 "BEGIN PUBLIC KEY" "" -- \
+		inspect --json "$tmp/goatt-windows-gcp-shielded-vm.json"
+	"$CUSTOS" inspect --json "$tmp/goatt-windows-gcp-shielded-vm.json" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["tpm"]["ak"]["pem"], end="")' \
+		>"$tmp/win-ak.pem"
+	expect "tpm: a SHA-1 quote is refused" 1 "" "stage quote-signature: .*SHA-1.*INSECURE" -- \
+		verify --collateral "$tmp/win-ak.pem" "$tmp/goatt-windows-gcp-shielded-vm.json"
+	expect "tpm: --insecure-allow-sha1 accepts it, loudly" 0 '"tee": "tpm"' \
+		"WARNING: INSECURE --insecure-allow-sha1" -- \
+		verify --insecure-allow-sha1 --collateral "$tmp/win-ak.pem" \
+		"$tmp/goatt-windows-gcp-shielded-vm.json"
+	ad="$CORPUS/az-snp-vtpm/trustee-az-milan-v1-challenge"
+	expect "az-snp-vtpm: verifies, detected" 0 '"tee": "az-snp-vtpm"' "" -- \
+		verify --at 2025-06-01T00:00:00Z --report-data 6368616c6c656e6765 "$ad/evidence.json"
+	expect "az-snp-vtpm: another nonce" 1 "" "stage binding" -- \
+		verify --at 2025-06-01T00:00:00Z --report-data 6368616c6c656e6766 "$ad/evidence.json"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
