@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 	    cu_time_parse_rfc3339(argv[2], &o.at) < 0)
 		bench_die(err.message[0] ? err.message : "AT: RFC 3339");
 	rd_size = cu_hex_decoded_size(argv[3], strlen(argv[3]));
-	if (rd_size < 0 || rd_size > 64 || cu_hex_decode(argv[3], strlen(argv[3]), rd, 64) < 0)
+	if (rd_size < 0 || rd_size > 64 ||
+	    cu_hex_decode(argv[3], strlen(argv[3]), rd, (size_t)rd_size) < 0)
 		bench_die("REPORT_DATA_HEX");
 	o.report_data = rd;
 	o.report_data_size = (size_t)rd_size;

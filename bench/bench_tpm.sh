@@ -8,7 +8,7 @@
 # verification, a process each, as it is used.
 #   bench/bench_tpm.sh BUILD_DIR [RUNS] [SECONDS] [PEER_RUNS]
 set -eu
-build=$1
+build=$(cd "$1" && pwd)
 runs=${2:-5}
 secs=${3:-2}
 peer_runs=${4:-200}

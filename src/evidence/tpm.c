@@ -55,6 +55,7 @@ struct tpm_evidence {
 	json_t *root;
 	EVP_PKEY *ak;
 	TPMT_PUBLIC akpub; /* when ak_public was given */
+	uint8_t ak_id[32]; /* SHA-256 of the AK members as given: the AK cache's key */
 	uint8_t *akpub_raw;
 	size_t akpub_raw_size;
 	X509 *ak_cert;
@@ -251,16 +252,23 @@ static EVP_PKEY *key_from_public(const TPMT_PUBLIC *p)
 	return NULL;
 }
 
+/*
+ * The AK as the evidence gives it: ak_public unmarshalled here (its attributes
+ * are checked on every quote), the identity digest of all three members (what
+ * the AK cache is keyed by); the key itself is built by build_ak, on a miss.
+ */
 static int parse_ak(struct tpm_evidence *e, struct cu_error *err)
 {
-	const char *pem = json_string_value(json_object_get(e->root, "ak_pubkey"));
-	const char *cert = json_string_value(json_object_get(e->root, "ak_cert"));
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *from_pem = NULL;
+	static const char *const members[] = { "ak_public", "ak_pubkey", "ak_cert" };
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool any = false;
 	int r;
 
 	if ((r = b64_member(e->root, "ak_public", false, &e->akpub_raw, &e->akpub_raw_size, err)) <
-	    0)
+	    0) {
+		EVP_MD_CTX_free(md);
 		return r;
+	}
 	if (r > 0) {
 		uint8_t *p = e->akpub_raw;
 		size_t n = e->akpub_raw_size;
@@ -270,14 +278,52 @@ static int parse_ak(struct tpm_evidence *e, struct cu_error *err)
 			memmove(p, p + 2, n - 2);
 			e->akpub_raw_size = n -= 2;
 		}
-		if (!UNMARSHAL(Tss2_MU_TPMT_PUBLIC_Unmarshal, p, n, &e->akpub))
+		if (!UNMARSHAL(Tss2_MU_TPMT_PUBLIC_Unmarshal, p, n, &e->akpub)) {
+			EVP_MD_CTX_free(md);
 			return BAD("ak_public: not a TPMT_PUBLIC or TPM2B_PUBLIC (%zu bytes)", n);
-		if (!(e->ak = key_from_public(&e->akpub)))
-			return cu_fail(err, CU_ERR_UNSUPPORTED, "ak",
-			               "tpm: ak_public: an AK of type 0x%04x (curve 0x%04x) is not "
-			               "supported (RSA, or ECC on P-256, P-384, P-521)",
-			               e->akpub.type, e->akpub.parameters.eccDetail.curveID);
+		}
 	}
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return cu_fail(err, CU_ERR_INTERNAL, STAGE_PARSE, "tpm: digest failed");
+	}
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *j = json_object_get(e->root, members[i]);
+		const char *v = json_string_value(j);
+
+		if (j && !json_is_null(j) && !v) {
+			EVP_MD_CTX_free(md);
+			return BAD("%s: not a string", members[i]);
+		}
+		any |= v != NULL;
+		/* each member with its length, so that no two evidences share an identity */
+		if (EVP_DigestUpdate(md, v ? v : "", v ? strlen(v) + 1 : 0) != 1 ||
+		    EVP_DigestUpdate(md, "\xff", 1) != 1) {
+			EVP_MD_CTX_free(md);
+			return cu_fail(err, CU_ERR_INTERNAL, STAGE_PARSE, "tpm: digest failed");
+		}
+	}
+	r = EVP_DigestFinal_ex(md, e->ak_id, NULL) == 1 ? 0 : -1;
+	EVP_MD_CTX_free(md);
+	if (r < 0)
+		return cu_fail(err, CU_ERR_INTERNAL, STAGE_PARSE, "tpm: digest failed");
+	if (!any)
+		return BAD("no attestation key: one of ak_public, ak_pubkey or ak_cert is needed");
+	return 0;
+}
+
+/* The AK's key from ak_public, ak_pubkey and ak_cert, which must agree. */
+static int build_ak(struct tpm_evidence *e, struct cu_error *err)
+{
+	const char *pem = json_string_value(json_object_get(e->root, "ak_pubkey"));
+	const char *cert = json_string_value(json_object_get(e->root, "ak_cert"));
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *from_pem = NULL;
+
+	if (e->akpub_raw && !(e->ak = key_from_public(&e->akpub)))
+		return cu_fail(err, CU_ERR_UNSUPPORTED, "ak",
+		               "tpm: ak_public: an AK of type 0x%04x (curve 0x%04x) is not "
+		               "supported (RSA, or ECC on P-256, P-384, P-521)",
+		               e->akpub.type, e->akpub.parameters.eccDetail.curveID);
 	if (pem) {
 		_cleanup_(BIO_freep) BIO *bio = BIO_new_mem_buf(pem, (int)strlen(pem));
 
@@ -288,9 +334,6 @@ static int parse_ak(struct tpm_evidence *e, struct cu_error *err)
 			               "tpm: ak_pubkey and ak_public are different keys");
 		if (!e->ak)
 			e->ak = from_pem, from_pem = NULL;
-	} else if (json_object_get(e->root, "ak_pubkey") &&
-	           !json_is_null(json_object_get(e->root, "ak_pubkey"))) {
-		return BAD("ak_pubkey: not a string");
 	}
 	if (cert) {
 		_cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
@@ -314,8 +357,6 @@ static int parse_ak(struct tpm_evidence *e, struct cu_error *err)
 			    "tpm: the AK certificate certifies another key than the AK's");
 		}
 	}
-	if (!e->ak)
-		return BAD("no attestation key: one of ak_public, ak_pubkey or ak_cert is needed");
 	return 0;
 }
 
@@ -615,17 +656,20 @@ static int check_pcr_digest(const struct tpm_quote *q, const EVP_MD *md, json_t 
  */
 #define AK_CACHE 64
 
+struct ak_entry {
+	uint8_t id[32];    /* parse_ak's identity digest */
+	EVP_PKEY *key;     /* warm: OpenSSL keeps its precomputation with the key */
+	int64_t window[2]; /* when the trust holds (a certificate chain's validity) */
+	char issuer[256];  /* the AK certificate's issuer, "" for a pinned key */
+};
+
 struct tpm_state {
 	EVP_PKEY **keys;
 	size_t n_keys;
 	STACK_OF(X509) * roots;
 	STACK_OF(X509) * untrusted;
-	struct {
-		uint8_t digest[32];
-		int64_t window[2];
-		char issuer[256];
-	} certs[AK_CACHE];
-	size_t n_certs, next;
+	struct ak_entry aks[AK_CACHE];
+	size_t n_aks, next;
 };
 
 static void tpm_state_free(void *state)
@@ -636,6 +680,8 @@ static void tpm_state_free(void *state)
 		return;
 	for (size_t i = 0; i < st->n_keys; i++)
 		EVP_PKEY_free(st->keys[i]);
+	for (size_t i = 0; i < st->n_aks; i++)
+		EVP_PKEY_free(st->aks[i].key);
 	free(st->keys);
 	cu_x509_stack_freep(&st->roots);
 	cu_x509_stack_freep(&st->untrusted);
@@ -690,41 +736,77 @@ static int set_trust(json_t *ak, const char *how, const char *issuer, struct cu_
 	return 0;
 }
 
-/* The AK is trusted as a key given as collateral, or through its certificate. */
-static int check_ak_trust(cu_verifier *v, const struct tpm_evidence *e,
-                          const struct cu_verify_opts *opts, json_t *ak, struct cu_error *err)
+/* Remember a trusted AK (the verifier's lock is held). */
+static void ak_remember(struct tpm_state *st, const struct tpm_evidence *e, int64_t nb, int64_t na,
+                        const char *issuer)
+{
+	struct ak_entry *a;
+
+	if (!EVP_PKEY_up_ref(e->ak))
+		return;
+	a = &st->aks[st->n_aks < AK_CACHE ? st->n_aks++ : st->next++ % AK_CACHE];
+	EVP_PKEY_free(a->key);
+	memcpy(a->id, e->ak_id, 32);
+	a->key = e->ak;
+	a->window[0] = nb;
+	a->window[1] = na;
+	snprintf(a->issuer, sizeof(a->issuer), "%s", issuer ? issuer : "");
+}
+
+/*
+ * The AK's key, trusted as a key given as collateral or through its
+ * certificate; an AK trusted before (the same members, within the window of
+ * its chain) is taken from the cache without building or checking again.
+ */
+static int trusted_ak(cu_verifier *v, struct tpm_evidence *e, const struct cu_verify_opts *opts,
+                      json_t **ret_ak, struct cu_error *err)
 {
 	struct tpm_state *st;
 	struct cu_chain_opts o = { .at = opts->at, .max_depth = CU_LIMIT_CHAIN_LENGTH };
 	struct cu_chain_result res = { 0 };
-	uint8_t digest[32];
-	char issuer[256];
+	char issuer[256] = "";
+	json_t *ak;
 	int r;
 
 	if ((r = cu_verifier_state(v, CU_FORMAT_TPM, state_build, tpm_state_free, (void **)&st,
 	                           err)) < 0)
 		return r;
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; i < st->n_aks; i++) {
+		struct ak_entry *a = &st->aks[i];
+
+		if (!memcmp(a->id, e->ak_id, 32) && opts->at >= a->window[0] &&
+		    opts->at < a->window[1] && EVP_PKEY_up_ref(a->key)) {
+			e->ak = a->key;
+			snprintf(issuer, sizeof(issuer), "%s", a->issuer);
+			pthread_mutex_unlock(&v->lock);
+			if (!(ak = ak_claims(e)))
+				return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+			*ret_ak = ak;
+			return set_trust(ak, issuer[0] ? "certificate" : "key",
+			                 issuer[0] ? issuer : NULL, err);
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+
+	if ((r = build_ak(e, err)) < 0)
+		return r;
+	if (!(ak = ak_claims(e)))
+		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+	*ret_ak = ak;
 	for (size_t i = 0; i < st->n_keys; i++)
-		if (EVP_PKEY_eq(st->keys[i], e->ak) == 1)
+		if (EVP_PKEY_eq(st->keys[i], e->ak) == 1) {
+			pthread_mutex_lock(&v->lock);
+			ak_remember(st, e, INT64_MIN, INT64_MAX, NULL);
+			pthread_mutex_unlock(&v->lock);
 			return set_trust(ak, "key", NULL, err);
+		}
 	if (!e->ak_cert)
 		return cu_fail(
 		    err, CU_ERR_NOT_FOUND, "ak-trust",
 		    "tpm: the attestation key is not trusted: the evidence has no AK "
 		    "certificate and the collateral has no such key (give the AK's public "
 		    "key, PEM, or the CA that certifies AKs, with --collateral)");
-	if (cu_x509_sha256(e->ak_cert, digest) < 0)
-		return cu_fail(err, CU_ERR_INTERNAL, "ak-trust",
-		               "tpm: cannot hash the AK certificate");
-	pthread_mutex_lock(&v->lock);
-	for (size_t i = 0; i < st->n_certs; i++)
-		if (!memcmp(st->certs[i].digest, digest, 32) &&
-		    opts->at >= st->certs[i].window[0] && opts->at < st->certs[i].window[1]) {
-			snprintf(issuer, sizeof(issuer), "%s", st->certs[i].issuer);
-			pthread_mutex_unlock(&v->lock);
-			return set_trust(ak, "certificate", issuer, err);
-		}
-	pthread_mutex_unlock(&v->lock);
 	if (sk_X509_num(st->roots) == 0)
 		return cu_fail(err, CU_ERR_NOT_FOUND, "ak-trust",
 		               "tpm: the AK certificate cannot be checked: no CA root in the "
@@ -739,14 +821,7 @@ static int check_ak_trust(cu_verifier *v, const struct tpm_evidence *e,
 	}
 	cu_x509_name_rfc2253(X509_get_issuer_name(e->ak_cert), issuer, sizeof(issuer));
 	pthread_mutex_lock(&v->lock);
-	{
-		size_t slot = st->n_certs < AK_CACHE ? st->n_certs++ : st->next++ % AK_CACHE;
-
-		memcpy(st->certs[slot].digest, digest, 32);
-		st->certs[slot].window[0] = res.not_before;
-		st->certs[slot].window[1] = res.not_after;
-		snprintf(st->certs[slot].issuer, sizeof(st->certs[slot].issuer), "%s", issuer);
-	}
+	ak_remember(st, e, res.not_before, res.not_after, issuer);
 	pthread_mutex_unlock(&v->lock);
 	cu_chain_result_done(&res);
 	return set_trust(ak, "certificate", issuer, err);
@@ -904,11 +979,10 @@ static int tpm_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		    e.akpub.objectAttributes);
 		goto out;
 	}
-	if (!(ak = ak_claims(&e)) || json_object_set_new(tpm, "ak", ak) < 0) {
+	r = trusted_ak(v, &e, opts, &ak, err);
+	if (ak && json_object_set_new(tpm, "ak", ak) < 0 && r == 0)
 		r = cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
-		goto out;
-	}
-	if ((r = check_ak_trust(v, &e, opts, ak, err)) < 0)
+	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < e.n; i++) {
 		const struct tpm_quote *q = &e.q[i];
@@ -1007,6 +1081,11 @@ static int tpm_inspect(const uint8_t *buf, size_t size, json_t **ret, struct cu_
 		return cu_fail(err, CU_ERR_NOMEM, "inspect", "out of memory");
 	}
 	if ((r = evidence_parse(buf, size, &e, err)) < 0) {
+		evidence_done(&e);
+		json_decref(c);
+		return r;
+	}
+	if ((r = build_ak(&e, err)) < 0) {
 		evidence_done(&e);
 		json_decref(c);
 		return r;
