@@ -35,6 +35,7 @@
 #include "../src/collateral/snp_certtable.h"
 #include "agent-ioctl.h"
 #include "agent-platform.h"
+#include "agent-tpm.h"
 #include "agent-tsm.h"
 #include "https-client.h"
 
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 	    "       %s evidence --report-data HEX [--out FILE [--force]] [ATTESTER]\n"
 	    "       %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
 	    "                    [--out FILE [--force] | --exec CMD] [ATTESTER]\n"
+	    "       %s tpm-provision [--out FILE [--force]] [TPM OPTIONS]\n"
 	    "\n"
 	    "Attest to a KBS (custosd, or any server of the Trustee KBS protocol 0.4.0) and\n"
 	    "fetch a resource, decrypted with a key that never leaves this process. The\n"
@@ -70,6 +72,10 @@ static void usage(FILE *f)
 	    "                       the host's certificates); the default otherwise\n"
 	    "  --attester tdx-guest evidence only: the TDREPORT of /dev/tdx_guest\n"
 	    "                       (TDX_CMD_GET_REPORT0), which only this machine can check\n"
+	    "  --attester tpm       a TPM 2.0 quote (KBS tee \"tpm\") by the AK that\n"
+	    "                       'tpm-provision' made, with the PCR values and the\n"
+	    "                       firmware's event log; the default when there is no TEE\n"
+	    "                       but a TPM\n"
 	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
 	    "                       tests and demos; the KBS must trust its test root)\n"
 	    "  --sim-pki DIR        the simulator's TEST PKI (custos-snp-sim init DIR)\n"
@@ -77,15 +83,25 @@ static void usage(FILE *f)
 	    "                       the simulated workload's measurement and debug policy\n"
 	    "  --sim-tool PATH      custos-snp-sim (default: found in PATH)\n"
 	    "\n"
+	    "TPM OPTIONS:\n"
+	    "  --tpm-tcti CONF      the TPM's TCTI, e.g. device:/dev/tpmrm0 or\n"
+	    "                       swtpm:host=127.0.0.1,port=2321 (default: $TPM2TOOLS_TCTI,\n"
+	    "                       else /dev/tpmrm0)\n"
+	    "  --tpm-ak HANDLE      persistent handle of the AK (default 0x81010002)\n"
+	    "  --tpm-pcrs LIST      SHA-256 PCRs to quote, e.g. 0-7,14 (default 0-7)\n"
+	    "\n"
 	    "  token            attest and print the attestation result (an EAR JWT)\n"
 	    "  evidence         print raw evidence for --report-data HEX (for 'custos verify')\n"
+	    "  tpm-provision    make the TPM's attestation key once (a restricted ECDSA P-256\n"
+	    "                   key of the owner hierarchy, persistent) and print its public\n"
+	    "                   key: give it to the verifier (custosd's collateral/)\n"
 	    "  platform         what this machine offers for attestation (CPU flags, devices,\n"
 	    "                   configfs-tsm, TPM, NVIDIA confidential computing) and a verdict;\n"
 	    "                   exit 0 when a TEE or TPM is found, 1 when none\n"
 	    "\n"
 	    "Exit status: 0 the resource was fetched, 1 refused (the KBS's reason is printed),\n"
 	    "2 usage error or unreachable KBS.\n",
-	    prog, prog, prog, prog);
+	    prog, prog, prog, prog, prog);
 }
 
 static int usage_error(const char *msg)
@@ -193,8 +209,13 @@ static const char *detect_attester(void)
 
 	if (tsm && access(tsm, F_OK) == 0)
 		return "tsm";
+	_cleanup_free_ char *tdx = sysroot_path("/dev/tdx_guest");
+	_cleanup_free_ char *tpm = sysroot_path("/dev/tpmrm0");
+
 	if (sev && access(sev, F_OK) == 0)
 		return "sev-guest";
+	if (!(tdx && access(tdx, F_OK) == 0) && tpm && access(tpm, F_OK) == 0)
+		return "tpm";
 	return "tsm"; /* and its error says what is missing */
 }
 
@@ -479,6 +500,9 @@ int main(int argc, char **argv)
 		{ "sim-debug", no_argument, NULL, 'd' },
 		{ "sim-tool", required_argument, NULL, 't' },
 		{ "report-data", required_argument, NULL, 'r' },
+		{ "tpm-tcti", required_argument, NULL, 'T' },
+		{ "tpm-ak", required_argument, NULL, 'K' },
+		{ "tpm-pcrs", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -486,6 +510,9 @@ int main(int argc, char **argv)
 	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce, *cmd;
 	const char *report_data = NULL, *exec_cmd = NULL, *tee;
 	bool debug = false;
+	struct cu_agent_tpm tpm = { .ak = CU_AGENT_TPM_AK_HANDLE, .pcrs = 0xff };
+	_cleanup_free_ char *eventlog =
+	    sysroot_path("/sys/kernel/security/tpm0/binary_bios_measurements");
 	json_auto_t *reply = NULL, *jwk = NULL, *pub = NULL, *binding = NULL, *evidence = NULL,
 	            *body = NULL;
 	_cleanup_free_ char *canon = NULL;
@@ -508,8 +535,10 @@ int main(int argc, char **argv)
 		return cu_agent_platform_print(argc == 3);
 	}
 	cmd = argv[1];
-	if (strcmp(cmd, "get-resource") && strcmp(cmd, "token") && strcmp(cmd, "evidence"))
-		return usage_error("unknown command (get-resource, token, evidence, platform)");
+	if (strcmp(cmd, "get-resource") && strcmp(cmd, "token") && strcmp(cmd, "evidence") &&
+	    strcmp(cmd, "tpm-provision"))
+		return usage_error(
+		    "unknown command (get-resource, token, evidence, tpm-provision, platform)");
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -546,6 +575,25 @@ int main(int argc, char **argv)
 		case 'f':
 			force_out = true;
 			break;
+		case 'T':
+			tpm.tcti = optarg;
+			break;
+		case 'K': {
+			char *end;
+			unsigned long h = strtoul(optarg, &end, 0);
+
+			if (*end || h < 0x81000000ul || h > 0x81ffffffUL)
+				return usage_error("--tpm-ak: a persistent handle, 0x81000000 to "
+				                   "0x81ffffff");
+			tpm.ak = (uint32_t)h;
+			break;
+		}
+		case 'P':
+			if (cu_agent_tpm_parse_pcrs(optarg, &tpm.pcrs) < 0)
+				return usage_error(
+				    "--tpm-pcrs: PCR numbers 0 to 23 and ranges, e.g. "
+				    "0-7,14");
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -553,12 +601,24 @@ int main(int argc, char **argv)
 			return usage_error("invalid option");
 		}
 	}
+	tpm.eventlog = eventlog && access(eventlog, R_OK) == 0 ? eventlog : NULL;
+	if (!strcmp(cmd, "tpm-provision")) {
+		_cleanup_free_ char *pem = NULL;
+
+		if (optind != argc)
+			return usage_error("tpm-provision takes no argument");
+		if (cu_agent_tpm_provision(&tpm, &pem, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.message);
+			return 2;
+		}
+		return write_out(out, (const uint8_t *)pem, strlen(pem)) < 0 ? 2 : 0;
+	}
 	if (!attester)
 		attester = detect_attester();
 	if (strcmp(attester, "sim") && strcmp(attester, "tsm") && strcmp(attester, "sev-guest") &&
-	    strcmp(attester, "tdx-guest"))
+	    strcmp(attester, "tdx-guest") && strcmp(attester, "tpm"))
 		return usage_error("--attester: tsm (configfs-tsm), sev-guest, tdx-guest (evidence "
-		                   "only) or sim");
+		                   "only), tpm or sim");
 	if (!strcmp(attester, "tdx-guest") && strcmp(cmd, "evidence"))
 		return usage_error("--attester tdx-guest gives a TDREPORT, which only this machine "
 		                   "can check: a TDX quote comes through configfs-tsm (--attester "
@@ -573,6 +633,25 @@ int main(int argc, char **argv)
 			return usage_error(
 			    "usage: custos-agent evidence --report-data HEX (up to 64 "
 			    "bytes) --attester sim --sim-pki DIR");
+		if (!strcmp(attester, "tpm")) {
+			uint8_t rd[64];
+			size_t len = strlen(report_data);
+			json_t *ev = NULL;
+			char *text;
+
+			if (len % 2 || cu_hex_decode(report_data, len, rd, len / 2) < 0)
+				return usage_error("--report-data: hex of up to 64 bytes");
+			if (cu_agent_tpm_evidence(&tpm, rd, len / 2, &ev, &err) < 0) {
+				fprintf(stderr, "%s: %s\n", prog, err.message);
+				return 2;
+			}
+			text = json_dumps(ev, JSON_COMPACT);
+			json_decref(ev);
+			r = text && write_out(out, (const uint8_t *)text, strlen(text)) == 0 ? 0
+			                                                                     : 2;
+			free(text);
+			return r;
+		}
 		if (strcmp(attester, "sim")) {
 			struct cu_tsm_evidence ev = { 0 };
 			uint8_t rd[64] = { 0 }, td[CU_TDX_REPORT_SIZE];
@@ -627,7 +706,7 @@ int main(int argc, char **argv)
 	c = &https;
 
 	/* 1. auth: the challenge */
-	tee = !strcmp(attester, "sim") ? "snp" : guest_tee();
+	tee = !strcmp(attester, "sim") ? "snp" : !strcmp(attester, "tpm") ? "tpm" : guest_tee();
 	if (!tee) {
 		fprintf(stderr,
 		        "%s: this is neither an SEV-SNP nor a TDX guest (no /dev/sev-guest, no "
@@ -657,10 +736,17 @@ int main(int argc, char **argv)
 	if (!binding || cu_jcs_serialize(binding, &canon, &canon_size, &err) < 0)
 		goto out;
 	cu_sha384(canon, canon_size, digest);
-	if ((r = !strcmp(attester, "tsm") ? tsm_evidence(digest, &evidence)
-	         : !strcmp(attester, "sev-guest")
-	             ? sev_guest_evidence(digest, &evidence)
-	             : sim_evidence(tool, pki, measurement, debug, digest, &evidence)) != 0)
+	if (!strcmp(attester, "tpm")) {
+		if (cu_agent_tpm_evidence(&tpm, digest, sizeof(digest), &evidence, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.message);
+			r = 2;
+			goto out;
+		}
+		r = 0;
+	} else if ((r = !strcmp(attester, "tsm") ? tsm_evidence(digest, &evidence)
+	                : !strcmp(attester, "sev-guest")
+	                    ? sev_guest_evidence(digest, &evidence)
+	                    : sim_evidence(tool, pki, measurement, debug, digest, &evidence)) != 0)
 		goto out;
 	/* 3. attest */
 	json_decref(body);

@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_custosd as base  # noqa: E402
 
 SECRET = b"disk key of the measured workload"
+AGENT = os.path.join(os.path.dirname(base.CUSTOS), "custos-agent")
 passed = failed = 0
 
 APPRAISAL = {
@@ -86,7 +87,8 @@ class Swtpm:
              "--server", f"type=tcp,port={self.port}", "--ctrl", f"type=tcp,port={ctrl}",
              "--flags", "not-need-init,startup-clear"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.env = dict(os.environ, TPM2TOOLS_TCTI=f"swtpm:host=127.0.0.1,port={self.port}")
+        self.tcti = f"swtpm:host=127.0.0.1,port={self.port}"
+        self.env = dict(os.environ, TPM2TOOLS_TCTI=self.tcti)
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -164,6 +166,18 @@ def run(tmp):
     tpm = Swtpm(tmp)
     try:
         tpm.provision()
+        # custos-agent's own AK, at another handle: what it prints is what custosd pins
+        r = subprocess.run([AGENT, "tpm-provision", "--tpm-tcti", tpm.tcti, "--tpm-ak",
+                            "0x81010004", "--out", os.path.join(tmp, "agent-ak.pem")],
+                           capture_output=True, text=True)
+        check("custos-agent tpm-provision makes an AK and prints its key",
+              r.returncode == 0 and "BEGIN PUBLIC KEY" in open(os.path.join(tmp, "agent-ak.pem")
+                                                               ).read(), r.stderr)
+        r = subprocess.run([AGENT, "tpm-provision", "--tpm-tcti", tpm.tcti, "--tpm-ak",
+                            "0x81010004"], capture_output=True, text=True)
+        check("provisioning again keeps the same AK",
+              r.returncode == 0 and r.stdout == open(os.path.join(tmp, "agent-ak.pem")).read()
+              and r.stderr == "", (r.returncode, r.stderr))
         tpm.measure(b"workload v1")
         good = tpm.pcr16()
         with_tpm(tmp, tpm, good)
@@ -194,6 +208,7 @@ def with_tpm(tmp, tpm, good):
         srv.stop()
 
     shutil.copy(tpm.path("ak.pem"), os.path.join(data, "collateral", "tpm-ak.pem"))
+    shutil.copy(os.path.join(tmp, "agent-ak.pem"), os.path.join(data, "collateral", "agent-ak.pem"))
     srv = base.Server(data)
     try:
         admin = base.admin_token(data, "admin")
@@ -221,6 +236,34 @@ def with_tpm(tmp, tpm, good):
         st, b, _ = srv.req("GET", "/kbs/v0/resource/vault/key/disk", headers={"Cookie": cookie})
         check("the secret is released as a JWE to the TEE key",
               st == 200 and base.decrypt(keyfile, b) == SECRET, (st, b[:200]))
+
+        # custos-agent's TPM attester: the whole KBS flow, the secret to a file
+        secret_file = os.path.join(tmp, "agent-secret")
+        r = subprocess.run([AGENT, "get-resource", "kbs:///vault/key/disk", "--url",
+                            f"https://127.0.0.1:{srv.port}", "--ca",
+                            os.path.join(data, "tls/cert.pem"), "--attester", "tpm",
+                            "--tpm-tcti", tpm.tcti, "--tpm-ak", "0x81010004", "--tpm-pcrs",
+                            "0-7,16", "--out", secret_file], capture_output=True, text=True)
+        check("custos-agent --attester tpm fetches the secret",
+              r.returncode == 0 and open(secret_file, "rb").read() == SECRET
+              and oct(os.stat(secret_file).st_mode & 0o777) == "0o600", (r.returncode, r.stderr))
+        r = subprocess.run([AGENT, "evidence", "--attester", "tpm", "--tpm-tcti", tpm.tcti,
+                            "--tpm-ak", "0x81010004", "--report-data", "c0ffee"],
+                           capture_output=True, text=True)
+        evfile = os.path.join(tmp, "agent-evidence.json")
+        with open(evfile, "w") as f:
+            f.write(r.stdout)
+        v = subprocess.run([base.CUSTOS, "verify", "--report-data", "c0ffee", "--collateral",
+                            os.path.join(tmp, "agent-ak.pem"), evfile], capture_output=True,
+                           text=True)
+        check("custos-agent evidence --attester tpm verifies with custos verify",
+              r.returncode == 0 and v.returncode == 0 and '"pcr7"' in v.stdout,
+              (r.stderr, v.stderr))
+        r = subprocess.run([AGENT, "evidence", "--attester", "tpm", "--tpm-tcti", tpm.tcti,
+                            "--tpm-ak", "0x81010006", "--report-data", "c0ffee"],
+                           capture_output=True, text=True)
+        check("no AK at the handle: the agent says to provision one",
+              r.returncode == 2 and "tpm-provision" in r.stderr, r.stderr)
 
         st, b, _ = attest(srv, tpm, tee_pub, bind_nonce=base64.b64encode(b"x" * 32).decode())
         check("a quote bound to another nonce is refused", st == 401 and b"qualifying data" in b,
