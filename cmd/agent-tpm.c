@@ -49,6 +49,20 @@ static struct {
 	TSS2_RC(*quote)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_DATA *,
 	 const TPMT_SIG_SCHEME *, const TPML_PCR_SELECTION *, TPM2B_ATTEST **, TPMT_SIGNATURE **);
+	TSS2_RC (*start_session)
+	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_NONCE *, TPM2_SE,
+	 const TPMT_SYM_DEF *, TPMI_ALG_HASH, ESYS_TR *);
+	TSS2_RC (*policy_secret)
+	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_NONCE *,
+	 const TPM2B_DIGEST *, const TPM2B_NONCE *, INT32, TPM2B_TIMEOUT **, TPMT_TK_AUTH **);
+	TSS2_RC (*activate)
+	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_ID_OBJECT *,
+	 const TPM2B_ENCRYPTED_SECRET *, TPM2B_DIGEST **);
+	TSS2_RC (*nv_read_public)
+	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, TPM2B_NV_PUBLIC **, TPM2B_NAME **);
+	TSS2_RC (*nv_read)
+	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, UINT16, UINT16,
+	 TPM2B_MAX_NV_BUFFER **);
 	void (*free)(void *);
 	TSS2_RC (*marshal_public)(const TPMT_PUBLIC *, uint8_t *, size_t, size_t *);
 	TSS2_RC (*marshal_signature)(const TPMT_SIGNATURE *, uint8_t *, size_t, size_t *);
@@ -73,6 +87,11 @@ static int load_tss(struct cu_error *err)
 		{ &esys, "Esys_FlushContext", &tss.flush },
 		{ &esys, "Esys_PCR_Read", &tss.pcr_read },
 		{ &esys, "Esys_Quote", &tss.quote },
+		{ &esys, "Esys_StartAuthSession", &tss.start_session },
+		{ &esys, "Esys_PolicySecret", &tss.policy_secret },
+		{ &esys, "Esys_ActivateCredential", &tss.activate },
+		{ &esys, "Esys_NV_ReadPublic", &tss.nv_read_public },
+		{ &esys, "Esys_NV_Read", &tss.nv_read },
 		{ &mu, "Tss2_MU_TPMT_PUBLIC_Marshal", &tss.marshal_public },
 		{ &mu, "Tss2_MU_TPMT_SIGNATURE_Marshal", &tss.marshal_signature },
 		{ &esys, "Esys_Free", &tss.free }, /* last: its presence says all are loaded */
@@ -449,5 +468,197 @@ out:
 	json_decref(pcrs);
 	if (t.esys || t.tcti)
 		tpm_close(&t);
+	return r;
+}
+
+/* ------------------------------------------------ credential activation */
+
+#define EK_CERT_NV_RSA 0x01c00002u
+
+/* The RSA EK of the TCG EK Credential Profile (template L-1), as a transient object. */
+static int create_ek(struct tpm *t, ESYS_TR *ret, TPM2B_PUBLIC **ret_public, struct cu_error *err)
+{
+	static const uint8_t policy_a[32] = { 0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8,
+		                              0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
+		                              0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64,
+		                              0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa };
+	TPM2B_SENSITIVE_CREATE sens = { 0 };
+	TPM2B_PUBLIC tmpl = { 0 };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION none = { 0 };
+	TSS2_RC rc;
+
+	tmpl.publicArea.type = TPM2_ALG_RSA;
+	tmpl.publicArea.nameAlg = TPM2_ALG_SHA256;
+	tmpl.publicArea.objectAttributes =
+	    TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+	    TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+	tmpl.publicArea.authPolicy.size = sizeof(policy_a);
+	memcpy(tmpl.publicArea.authPolicy.buffer, policy_a, sizeof(policy_a));
+	tmpl.publicArea.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_AES;
+	tmpl.publicArea.parameters.rsaDetail.symmetric.keyBits.aes = 128;
+	tmpl.publicArea.parameters.rsaDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+	tmpl.publicArea.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+	tmpl.publicArea.parameters.rsaDetail.keyBits = 2048;
+	tmpl.publicArea.unique.rsa.size = 256;
+	rc = tss.create_primary(t->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	                        ESYS_TR_NONE, &sens, &tmpl, &outside, &none, ret, ret_public, NULL,
+	                        NULL, NULL);
+	return rc == TSS2_RC_SUCCESS
+	           ? 0
+	           : cu_fail(err, CU_ERR_IO, STAGE, "tpm: cannot create the EK (0x%x)", rc);
+}
+
+/* The RSA EK certificate the manufacturer stored in NV. */
+static int read_ek_cert(struct tpm *t, uint8_t **ret, size_t *ret_size, struct cu_error *err)
+{
+	ESYS_TR nv = ESYS_TR_NONE;
+	TPM2B_NV_PUBLIC *pub = NULL;
+	uint8_t *buf;
+	size_t n, done = 0;
+
+	if (tss.from_public(t->esys, EK_CERT_NV_RSA, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	                    &nv) != TSS2_RC_SUCCESS ||
+	    tss.nv_read_public(t->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL) !=
+	        TSS2_RC_SUCCESS)
+		return cu_fail(err, CU_ERR_NOT_FOUND, STAGE,
+		               "tpm: this TPM holds no RSA EK certificate (NV index 0x%08x)",
+		               EK_CERT_NV_RSA);
+	n = pub->nvPublic.dataSize;
+	esys_free(pub);
+	if (!(buf = malloc(n ? n : 1)))
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, "out of memory");
+	while (done < n) {
+		TPM2B_MAX_NV_BUFFER *data = NULL;
+		UINT16 chunk = (UINT16)(n - done < 512 ? n - done : 512);
+		TSS2_RC rc = tss.nv_read(t->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		                         ESYS_TR_NONE, chunk, (UINT16)done, &data);
+
+		if (rc != TSS2_RC_SUCCESS || !data || data->size != chunk) {
+			esys_free(data);
+			free(buf);
+			return cu_fail(err, CU_ERR_IO, STAGE,
+			               "tpm: cannot read the EK certificate (0x%x)", rc);
+		}
+		memcpy(buf + done, data->buffer, chunk);
+		done += chunk;
+		esys_free(data);
+	}
+	*ret = buf;
+	*ret_size = n;
+	return 0;
+}
+
+int cu_agent_tpm_enroll_request(const struct cu_agent_tpm *a, json_t **ret, struct cu_error *err)
+{
+	struct tpm t;
+	ESYS_TR ek = ESYS_TR_NONE, ak = ESYS_TR_NONE;
+	TPM2B_PUBLIC *ekpub = NULL, *akpub = NULL;
+	uint8_t ekbuf[sizeof(TPMT_PUBLIC)], akbuf[sizeof(TPMT_PUBLIC)], *cert = NULL;
+	size_t en = 0, an = 0, cn = 0;
+	json_t *req = NULL;
+	int r;
+
+	if ((r = tpm_open(a, &t, err)) < 0)
+		return r;
+	if (tss.from_public(t.esys, a->ak, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ak) !=
+	    TSS2_RC_SUCCESS) {
+		r = cu_fail(err, CU_ERR_NOT_FOUND, STAGE,
+		            "tpm: no AK at 0x%08x: run 'custos-agent tpm-provision' first", a->ak);
+		goto out;
+	}
+	if ((r = read_public(&t, ak, &akpub, err)) < 0 ||
+	    (r = create_ek(&t, &ek, &ekpub, err)) < 0 ||
+	    (r = read_ek_cert(&t, &cert, &cn, err)) < 0)
+		goto out;
+	if (tss.marshal_public(&ekpub->publicArea, ekbuf, sizeof(ekbuf), &en) != 0 ||
+	    tss.marshal_public(&akpub->publicArea, akbuf, sizeof(akbuf), &an) != 0) {
+		r = cu_fail(err, CU_ERR_INTERNAL, STAGE, "tpm: cannot marshal the keys");
+		goto out;
+	}
+	req = json_object();
+	if (!req || set_b64(req, "ek_public", ekbuf, en) < 0 ||
+	    set_b64(req, "ek_cert", cert, cn) < 0 || set_b64(req, "ak_public", akbuf, an) < 0) {
+		json_decref(req);
+		r = cu_fail(err, CU_ERR_NOMEM, STAGE, "out of memory");
+		goto out;
+	}
+	*ret = req;
+out:
+	if (ek != ESYS_TR_NONE)
+		tss.flush(t.esys, ek);
+	esys_free(ekpub);
+	esys_free(akpub);
+	free(cert);
+	tpm_close(&t);
+	return r;
+}
+
+int cu_agent_tpm_activate(const struct cu_agent_tpm *a, const uint8_t *blob, size_t blob_size,
+                          const uint8_t *secret, size_t secret_size, uint8_t out[64],
+                          size_t *out_size, struct cu_error *err)
+{
+	struct tpm t;
+	ESYS_TR ek = ESYS_TR_NONE, ak = ESYS_TR_NONE, sess = ESYS_TR_NONE;
+	TPM2B_ID_OBJECT id = { 0 };
+	TPM2B_ENCRYPTED_SECRET es = { 0 };
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
+	TPM2B_NONCE empty = { 0 };
+	TPM2B_DIGEST *cert_info = NULL;
+	TSS2_RC rc;
+	int r;
+
+	if (blob_size < 2 || (size_t)((blob[0] << 8) | blob[1]) != blob_size - 2 ||
+	    blob_size - 2 > sizeof(id.credential) || secret_size < 2 ||
+	    (size_t)((secret[0] << 8) | secret[1]) != secret_size - 2 ||
+	    secret_size - 2 > sizeof(es.secret))
+		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
+		               "tpm: the credential from the server is malformed");
+	id.size = (UINT16)(blob_size - 2);
+	memcpy(id.credential, blob + 2, id.size);
+	es.size = (UINT16)(secret_size - 2);
+	memcpy(es.secret, secret + 2, es.size);
+	if ((r = tpm_open(a, &t, err)) < 0)
+		return r;
+	if (tss.from_public(t.esys, a->ak, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ak) !=
+	    TSS2_RC_SUCCESS) {
+		r = cu_fail(err, CU_ERR_NOT_FOUND, STAGE, "tpm: no AK at 0x%08x", a->ak);
+		goto out;
+	}
+	if ((r = create_ek(&t, &ek, NULL, err)) < 0)
+		goto out;
+	/* the EK's policy: PolicySecret(TPM_RH_ENDORSEMENT) */
+	rc = tss.start_session(t.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	                       ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym, TPM2_ALG_SHA256, &sess);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = tss.policy_secret(t.esys, ESYS_TR_RH_ENDORSEMENT, sess, ESYS_TR_PASSWORD,
+		                       ESYS_TR_NONE, ESYS_TR_NONE, &empty, NULL, NULL, 0, NULL,
+		                       NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		r = cu_fail(err, CU_ERR_IO, STAGE, "tpm: cannot satisfy the EK's policy (0x%x)",
+		            rc);
+		goto out;
+	}
+	rc = tss.activate(t.esys, ak, ek, ESYS_TR_PASSWORD, sess, ESYS_TR_NONE, &id, &es,
+	                  &cert_info);
+	if (rc != TSS2_RC_SUCCESS || !cert_info || cert_info->size > 64) {
+		r = cu_fail(
+		    err, CU_ERR_IO, STAGE,
+		    "tpm: ActivateCredential refused the credential (0x%x): it was not made "
+		    "for this TPM's EK and this AK",
+		    rc);
+		goto out;
+	}
+	memcpy(out, cert_info->buffer, cert_info->size);
+	*out_size = cert_info->size;
+out:
+	if (cert_info)
+		OPENSSL_cleanse(cert_info, sizeof(*cert_info));
+	esys_free(cert_info);
+	if (sess != ESYS_TR_NONE)
+		tss.flush(t.esys, sess);
+	if (ek != ESYS_TR_NONE)
+		tss.flush(t.esys, ek);
+	tpm_close(&t);
 	return r;
 }

@@ -38,6 +38,18 @@ int cu_agent_tpm_provision(const struct cu_agent_tpm *t, char **ret_pem, struct 
 int cu_agent_tpm_evidence(const struct cu_agent_tpm *t, const uint8_t *qualifying, size_t size,
                           json_t **ret, struct cu_error *err);
 
+/*
+ * Credential activation, the guest's half: the request for custosd's
+ * /v1/tpm/enroll ({"ek_public", "ek_cert", "ak_public"}: the TCG RSA EK, its
+ * certificate from NV, the AK), then TPM2_ActivateCredential of what came
+ * back (TPM2B_ID_OBJECT and TPM2B_ENCRYPTED_SECRET, marshalled), under the
+ * EK's policy: the secret, into out[64].
+ */
+int cu_agent_tpm_enroll_request(const struct cu_agent_tpm *t, json_t **ret, struct cu_error *err);
+int cu_agent_tpm_activate(const struct cu_agent_tpm *t, const uint8_t *blob, size_t blob_size,
+                          const uint8_t *secret, size_t secret_size, uint8_t out[64],
+                          size_t *out_size, struct cu_error *err);
+
 /* "0,1,2,7" or "0-7,14" into a PCR mask. */
 int cu_agent_tpm_parse_pcrs(const char *s, uint32_t *ret);
 

@@ -51,6 +51,7 @@ static void usage(FILE *f)
 	    "       %s get-resource kbs:///REPO/TYPE/TAG --url https://HOST:PORT [--ca FILE]\n"
 	    "                    [--out FILE [--force] | --exec CMD] [ATTESTER]\n"
 	    "       %s tpm-provision [--out FILE [--force]] [TPM OPTIONS]\n"
+	    "       %s tpm-enroll --url https://HOST:PORT [--ca FILE] [TPM OPTIONS]\n"
 	    "\n"
 	    "Attest to a KBS (custosd, or any server of the Trustee KBS protocol 0.4.0) and\n"
 	    "fetch a resource, decrypted with a key that never leaves this process. The\n"
@@ -95,13 +96,16 @@ static void usage(FILE *f)
 	    "  tpm-provision    make the TPM's attestation key once (a restricted ECDSA P-256\n"
 	    "                   key of the owner hierarchy, persistent) and print its public\n"
 	    "                   key: give it to the verifier (custosd's collateral/)\n"
+	    "  tpm-enroll       register that AK with custosd by credential activation: the\n"
+	    "                   EK certificate (from the TPM's NV) vouches for the TPM, and\n"
+	    "                   only the TPM holding both keys recovers custosd's secret\n"
 	    "  platform         what this machine offers for attestation (CPU flags, devices,\n"
 	    "                   configfs-tsm, TPM, NVIDIA confidential computing) and a verdict;\n"
 	    "                   exit 0 when a TEE or TPM is found, 1 when none\n"
 	    "\n"
 	    "Exit status: 0 the resource was fetched, 1 refused (the KBS's reason is printed),\n"
 	    "2 usage error or unreachable KBS.\n",
-	    prog, prog, prog, prog, prog);
+	    prog, prog, prog, prog, prog, prog);
 }
 
 static int usage_error(const char *msg)
@@ -486,6 +490,75 @@ static int write_out(const char *out, const void *data, size_t size)
 	return 0;
 }
 
+/*
+ * AK registration by credential activation: custosd seals a secret to this
+ * TPM's EK for the AK's Name; only this TPM can recover it.
+ */
+static int tpm_enroll(const struct cu_agent_tpm *tpm, const char *url, const char *ca)
+{
+	struct cu_https https;
+	struct cu_error err = { 0 };
+	json_auto_t *req = NULL, *reply = NULL, *act = NULL;
+	_cleanup_free_ uint8_t *blob = NULL, *sealed = NULL;
+	size_t blob_size = 0, sealed_size = 0, n = 0;
+	uint8_t secret[64];
+	const char *b, *e, *session;
+	json_t *sj;
+	long status;
+	int r = 2;
+
+	if (!url || strncmp(url, "https://", 8))
+		return usage_error("--url https://HOST:PORT is required (https only)");
+	if (cu_agent_tpm_enroll_request(tpm, &req, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return 2;
+	}
+	if (cu_https_init(&https, url, ca, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		cu_https_free(&https);
+		return 2;
+	}
+	status = request(&https, url, "/v1/tpm/enroll", req, &reply);
+	b = json_string_value(json_object_get(reply, "credential_blob"));
+	e = json_string_value(json_object_get(reply, "encrypted_secret"));
+	session = json_string_value(json_object_get(reply, "session"));
+	if (status != 200 || !b || !e || !session) {
+		if (status > 0)
+			refused("enroll", status, reply);
+		r = status > 0 ? 1 : 2;
+		goto out;
+	}
+	if (cu_base64_decode(b, strlen(b), &blob, &blob_size) < 0 ||
+	    cu_base64_decode(e, strlen(e), &sealed, &sealed_size) < 0) {
+		fprintf(stderr, "%s: enroll: the credential is not base64\n", prog);
+		goto out;
+	}
+	if (cu_agent_tpm_activate(tpm, blob, blob_size, sealed, sealed_size, secret, &n, &err) <
+	    0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		r = 1;
+		goto out;
+	}
+	sj = b64_std(secret, n);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	act = sj ? json_pack("{s:s,s:o}", "session", session, "secret", sj) : NULL;
+	json_decref(reply);
+	reply = NULL;
+	status = act ? request(&https, url, "/v1/tpm/activate", act, &reply) : -1;
+	if (status != 200) {
+		if (status > 0)
+			refused("activate", status, reply);
+		r = status > 0 ? 1 : 2;
+		goto out;
+	}
+	fprintf(stderr, "%s: AK %s registered\n", prog,
+	        json_string_value(json_object_get(reply, "ak_name")) ?: "");
+	r = 0;
+out:
+	cu_https_free(&https);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -536,9 +609,9 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	if (strcmp(cmd, "get-resource") && strcmp(cmd, "token") && strcmp(cmd, "evidence") &&
-	    strcmp(cmd, "tpm-provision"))
-		return usage_error(
-		    "unknown command (get-resource, token, evidence, tpm-provision, platform)");
+	    strcmp(cmd, "tpm-provision") && strcmp(cmd, "tpm-enroll"))
+		return usage_error("unknown command (get-resource, token, evidence, tpm-provision, "
+		                   "tpm-enroll, platform)");
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -612,6 +685,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return write_out(out, (const uint8_t *)pem, strlen(pem)) < 0 ? 2 : 0;
+	}
+	if (!strcmp(cmd, "tpm-enroll")) {
+		if (optind != argc)
+			return usage_error("tpm-enroll takes no argument");
+		return tpm_enroll(&tpm, url, ca);
 	}
 	if (!attester)
 		attester = detect_attester();

@@ -88,6 +88,13 @@ struct cu_verify_opts {
 	 * machines create). Off by default: SHA-1 collisions are practical.
 	 */
 	bool insecure_allow_sha1;
+	/*
+	 * Public keys (PEM) that the caller trusts for this call only: TPM
+	 * attestation keys it registered by credential activation (custosd's
+	 * /v1/tpm/enroll). Give only keys the caller has checked itself.
+	 */
+	const char *const *trusted_keys;
+	size_t n_trusted_keys;
 };
 
 /*

@@ -801,6 +801,16 @@ static int trusted_ak(cu_verifier *v, struct tpm_evidence *e, const struct cu_ve
 			pthread_mutex_unlock(&v->lock);
 			return set_trust(ak, "key", NULL, err);
 		}
+	/* keys the caller registered (credential activation): not remembered here */
+	for (size_t i = 0; i < opts->n_trusted_keys; i++) {
+		const char *pem = opts->trusted_keys[i];
+		_cleanup_(BIO_freep) BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+		_cleanup_(EVP_PKEY_freep) EVP_PKEY *k =
+		    bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+
+		if (k && EVP_PKEY_eq(k, e->ak) == 1)
+			return set_trust(ak, "registered", NULL, err);
+	}
 	if (!e->ak_cert)
 		return cu_fail(
 		    err, CU_ERR_NOT_FOUND, "ak-trust",
@@ -1024,16 +1034,30 @@ out:
 	return r < 0 ? r : 0;
 }
 
-/* The AK as PEM: what an operator pins, with --collateral, to trust it. */
-static int set_pem(json_t *o, EVP_PKEY *k)
+/* A public key as PEM (malloc'ed). */
+static int pem_of(EVP_PKEY *k, char **ret)
 {
 	_cleanup_(BIO_freep) BIO *bio = BIO_new(BIO_s_mem());
 	char *p = NULL;
 	long n;
 
-	if (!bio || PEM_write_bio_PUBKEY(bio, k) != 1 || (n = BIO_get_mem_data(bio, &p)) <= 0)
+	if (!bio || PEM_write_bio_PUBKEY(bio, k) != 1 || (n = BIO_get_mem_data(bio, &p)) <= 0 ||
+	    !(*ret = strndup(p, (size_t)n)))
 		return -1;
-	return json_object_set_new(o, "pem", json_stringn(p, (size_t)n));
+	return 0;
+}
+
+/* The AK as PEM: what an operator pins, with --collateral, to trust it. */
+static int set_pem(json_t *o, EVP_PKEY *k)
+{
+	char *pem = NULL;
+	int r;
+
+	if (pem_of(k, &pem) < 0)
+		return -1;
+	r = json_object_set_new(o, "pem", json_string(pem));
+	free(pem);
+	return r;
 }
 
 /*
@@ -1110,6 +1134,96 @@ static int tpm_inspect(const uint8_t *buf, size_t size, json_t **ret, struct cu_
 		return cu_fail(err, CU_ERR_NOMEM, "inspect", "out of memory");
 	}
 	*ret = c;
+	return 0;
+}
+
+void cu_tpm_strip_tpm2b(const uint8_t **p, size_t *n)
+{
+	if (*n > 2 && (size_t)(((*p)[0] << 8) | (*p)[1]) == *n - 2) {
+		*p += 2;
+		*n -= 2;
+	}
+}
+
+int cu_tpm_ak_for_registration(const uint8_t *tpmt, size_t size, char name_hex[2 * 66 + 1],
+                               char **ret_pem, struct cu_error *err)
+{
+	struct tpm_evidence e = { 0 };
+	uint8_t name[66];
+	size_t nn = 0;
+	int r;
+
+	cu_tpm_quiet_tss2();
+	cu_tpm_strip_tpm2b(&tpmt, &size);
+	if (!UNMARSHAL(Tss2_MU_TPMT_PUBLIC_Unmarshal, tpmt, size, &e.akpub))
+		return cu_fail(err, CU_ERR_MALFORMED, "ak", "tpm: ak_public is not a TPMT_PUBLIC");
+	if ((e.akpub.objectAttributes &
+	     (TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM)) !=
+	    (TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM))
+		return cu_fail(
+		    err, CU_ERR_UNSUPPORTED, "ak",
+		    "tpm: the AK (attributes 0x%x) is not a restricted signing key fixed "
+		    "to its TPM",
+		    e.akpub.objectAttributes);
+	if (!(e.ak = key_from_public(&e.akpub)))
+		return cu_fail(err, CU_ERR_UNSUPPORTED, "ak",
+		               "tpm: this kind of AK is not supported");
+	r = cu_tpm_public_name(tpmt, size, name, &nn, err);
+	if (r == 0) {
+		cu_hex_encode(name, nn, name_hex);
+		r = pem_of(e.ak, ret_pem) < 0 ? cu_fail(err, CU_ERR_NOMEM, "ak", "out of memory")
+		                              : 0;
+	}
+	EVP_PKEY_free(e.ak);
+	return r;
+}
+
+int cu_tpm_check_ek(cu_verifier *v, const uint8_t *ek_tpmt, size_t ek_size, const uint8_t *cert,
+                    size_t cert_size, int64_t at, char *desc, size_t desc_size,
+                    struct cu_error *err)
+{
+	struct tpm_state *st;
+	struct cu_chain_opts o = { .at = at, .max_depth = CU_LIMIT_CHAIN_LENGTH };
+	struct cu_chain_result res = { 0 };
+	TPMT_PUBLIC ek;
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
+	_cleanup_(X509_freep) X509 *x = NULL;
+	const uint8_t *p = cert;
+	char subject[256], issuer[256];
+	int r;
+
+	cu_tpm_quiet_tss2();
+	cu_tpm_strip_tpm2b(&ek_tpmt, &ek_size);
+	if (!UNMARSHAL(Tss2_MU_TPMT_PUBLIC_Unmarshal, ek_tpmt, ek_size, &ek) ||
+	    !(key = key_from_public(&ek)))
+		return cu_fail(err, CU_ERR_MALFORMED, "ek",
+		               "tpm: ek_public is not a TPMT_PUBLIC of a supported key");
+	if (!(x = d2i_X509(NULL, &p, (long)cert_size)) || p != cert + cert_size)
+		return cu_fail(err, CU_ERR_MALFORMED, "ek",
+		               "tpm: ek_cert is not one DER certificate");
+	if (EVP_PKEY_eq(key, X509_get0_pubkey(x)) != 1)
+		return cu_fail(err, CU_ERR_MISMATCH, "ek",
+		               "tpm: the EK certificate certifies another key than ek_public");
+	if ((r = cu_verifier_state(v, CU_FORMAT_TPM, state_build, tpm_state_free, (void **)&st,
+	                           err)) < 0)
+		return r;
+	if (sk_X509_num(st->roots) == 0)
+		return cu_fail(
+		    err, CU_ERR_NOT_FOUND, "ek",
+		    "tpm: no TPM root in the collateral to check the EK certificate with "
+		    "(the manufacturer's root CA)");
+	o.roots = st->roots;
+	o.untrusted = st->untrusted;
+	if ((r = cu_x509_verify_chain(x, &o, &res, err)) < 0) {
+		if (err)
+			err->stage = "ek";
+		return r;
+	}
+	cu_chain_result_done(&res);
+	cu_x509_name_rfc2253(X509_get_subject_name(x), subject, sizeof(subject));
+	cu_x509_name_rfc2253(X509_get_issuer_name(x), issuer, sizeof(issuer));
+	snprintf(desc, desc_size, "subject %s, issuer %s", subject[0] ? subject : "(empty)",
+	         issuer);
 	return 0;
 }
 

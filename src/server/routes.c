@@ -19,6 +19,7 @@
 #include "../crypto/sig.h"
 #include "admin.h"
 #include "kbs.h"
+#include "tpm_enroll.h"
 #include "service.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -97,6 +98,16 @@ int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char
 	o.report_data = report_data;
 	o.report_data_size = sizeof(report_data);
 	const char *format = in->format ? in->format : cu_detect_format(in->evidence, in->size);
+	/* a TPM AK registered by credential activation is trusted for this call */
+	_cleanup_free_ char *registered = NULL;
+	const char *trusted[1];
+
+	if (format && !strcmp(format, "tpm") &&
+	    cu_tpm_registered_ak(svc, in->evidence, in->size, &registered) == 1) {
+		trusted[0] = registered;
+		o.trusted_keys = trusted;
+		o.n_trusted_keys = 1;
+	}
 
 	r = cu_verify(svc->verifier, in->format, in->evidence, in->size, &o, &claims, err);
 	if (r < 0) {
@@ -369,6 +380,8 @@ const struct cu_http_route cu_routes[] = {
 	{ "GET", "/.well-known/openid-configuration", false, "openid", h_openid },
 	{ "GET", "/v1/challenge", false, "v1_challenge", h_v1_challenge },
 	{ "POST", "/v1/attest", false, "v1_attest", h_v1_attest },
+	{ "POST", "/v1/tpm/enroll", false, "tpm_enroll", cu_tpm_enroll },
+	{ "POST", "/v1/tpm/activate", false, "tpm_activate", cu_tpm_activate },
 	{ "POST", "/kbs/v0/auth", false, "kbs_auth", cu_kbs_auth },
 	{ "POST", "/kbs/v0/attest", false, "kbs_attest", cu_kbs_attest },
 	{ "GET", "/kbs/v0/resource/", true, "kbs_resource", cu_kbs_resource },

@@ -117,6 +117,16 @@ int cu_store_resource_list(cu_store *s, const char *tenant, json_t **ret,
  * from concurrent callers are group-committed: one transaction and one fsync
  * for all that arrived while the previous commit ran.
  */
+/*
+ * TPM attestation keys registered by credential activation, by Name (hex):
+ * the key as PEM and what vouched for it (the EK certificate's subject and
+ * issuer). Registering again refreshes the record.
+ */
+int cu_store_tpm_ak_put(cu_store *s, const char *name, const char *pem, const char *ek, int64_t at,
+                        struct cu_error *err) _must_check_;
+int cu_store_tpm_ak_get(cu_store *s, const char *name, char **ret_pem,
+                        struct cu_error *err) _must_check_;
+
 int cu_store_audit_append(cu_store *s, int64_t at, const char *kind, const json_t *data,
                           uint64_t *ret_seq, struct cu_error *err) _must_check_;
 /* Recompute the chain; CU_ERR_MISMATCH names the first bad record. */

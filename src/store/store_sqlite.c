@@ -98,6 +98,13 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY (tenant, revision)"
 	");",
+	/* 4: TPM attestation keys registered by credential activation */
+	"CREATE TABLE tpm_ak ("
+	"  name TEXT PRIMARY KEY,"
+	"  public_key TEXT NOT NULL,"
+	"  ek TEXT NOT NULL,"
+	"  registered INTEGER NOT NULL"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)ELEMENTSOF(migrations))
@@ -939,6 +946,51 @@ int cu_store_audit_export(cu_store *s, FILE *out, struct cu_error *err)
 	if (step != SQLITE_DONE)
 		r = db_fail(s, err, "audit read");
 out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_tpm_ak_put(cu_store *s, const char *name, const char *pem, const char *ek, int64_t at,
+                        struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { name, pem, ek, &at };
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = run(
+	    s,
+	    "INSERT INTO tpm_ak (name, public_key, ek, registered) VALUES (?, ?, ?, ?) "
+	    "ON CONFLICT (name) DO UPDATE SET ek = excluded.ek, registered = excluded.registered",
+	    "ttti", args, &st, err);
+	if (r == 0)
+		r = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "tpm_ak insert");
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int cu_store_tpm_ak_get(cu_store *s, const char *name, char **ret_pem, struct cu_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const void *args[] = { name };
+	int r, step;
+
+	if (s->reader)
+		s = s->reader;
+	pthread_mutex_lock(&s->lock);
+	r = run(s, "SELECT public_key FROM tpm_ak WHERE name = ?", "t", args, &st, err);
+	if (r == 0) {
+		step = sqlite3_step(st);
+		if (step == SQLITE_DONE)
+			r = cu_fail(err, CU_ERR_NOT_FOUND, STAGE, STAGE ": no registered AK %.80s",
+			            name);
+		else if (step != SQLITE_ROW)
+			r = db_fail(s, err, "tpm_ak lookup");
+		else if (!(*ret_pem = strdup((const char *)sqlite3_column_text(st, 0))))
+			r = cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
+	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->lock);
 	return r;

@@ -77,9 +77,11 @@ def free_port_pair():
 class Swtpm:
     """swtpm on loopback, and tpm2-tools talking to it."""
 
-    def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "swtpm")
+    def __init__(self, tmp, name="swtpm", ek_cert=False):
+        self.dir = os.path.join(tmp, name)
         os.makedirs(os.path.join(self.dir, "state"))
+        if ek_cert:
+            self.manufacture()
         self.port = free_port_pair()
         ctrl = self.port + 1
         self.proc = subprocess.Popen(
@@ -96,13 +98,36 @@ class Swtpm:
             except OSError:
                 time.sleep(0.05)
 
+    def manufacture(self):
+        """swtpm_setup as a TPM vendor would: an RSA EK and its certificate in NV, issued by
+        a local CA (root and intermediate under ca/) that stands in for the manufacturer."""
+        ca = os.path.join(self.dir, "ca")
+        os.makedirs(ca)
+        conf = {"localca.conf": f"statedir = {ca}\nsigningkey = {ca}/signkey.pem\n"
+                                f"issuercert = {ca}/issuercert.pem\ncertserial = {ca}/certserial\n",
+                "localca.options": "--platform-manufacturer Custos\n--platform-version 2.1\n"
+                                   "--platform-model test\n",
+                "setup.conf": "create_certs_tool = /usr/bin/swtpm_localca\n"
+                              f"create_certs_tool_config = {self.dir}/localca.conf\n"
+                              f"create_certs_tool_options = {self.dir}/localca.options\n"
+                              "active_pcr_banks = sha256\n"}
+        for name, text in conf.items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
+        subprocess.run(["swtpm_setup", "--tpm2", "--tpmstate", os.path.join(self.dir, "state"),
+                        "--create-ek-cert", "--config", os.path.join(self.dir, "setup.conf"),
+                        "--overwrite"], check=True, capture_output=True)
+        self.ca_root = os.path.join(ca, "swtpm-localca-rootca-cert.pem")
+        self.ca_issuer = os.path.join(ca, "issuercert.pem")
+
     def run(self, *args):
         r = subprocess.run(list(args), cwd=self.dir, env=self.env, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: {r.stderr.strip()}")
-        # no resource manager: transient objects are flushed after each command
-        subprocess.run(["tpm2_flushcontext", "-t"], cwd=self.dir, env=self.env,
-                       capture_output=True)
+        # no resource manager: transient objects and sessions are flushed after each command
+        for kind in ("-t", "-s"):
+            subprocess.run(["tpm2_flushcontext", kind], cwd=self.dir, env=self.env,
+                           capture_output=True)
         return r.stdout
 
     def path(self, name):
@@ -180,12 +205,21 @@ def run(tmp):
               and r.stderr == "", (r.returncode, r.stderr))
         tpm.measure(b"workload v1")
         good = tpm.pcr16()
-        with_tpm(tmp, tpm, good)
+        # a second TPM, manufactured with an EK certificate, for credential activation
+        tpm2 = Swtpm(tmp, "swtpm-ek", ek_cert=True)
+        try:
+            r = subprocess.run([AGENT, "tpm-provision", "--tpm-tcti", tpm2.tcti],
+                               capture_output=True, text=True)
+            check("the second TPM has an AK too", r.returncode == 0, r.stderr)
+            tpm2.measure(b"workload v1")
+            with_tpm(tmp, tpm, good, tpm2)
+        finally:
+            tpm2.stop()
     finally:
         tpm.stop()
 
 
-def with_tpm(tmp, tpm, good):
+def with_tpm(tmp, tpm, good, tpm2):
     data = os.path.join(tmp, "data")
     subprocess.run([base.CUSTOSD, "init", data], check=True, capture_output=True)
     with open(os.path.join(data, "policies", "appraisal.json"), "w") as f:
@@ -209,6 +243,9 @@ def with_tpm(tmp, tpm, good):
 
     shutil.copy(tpm.path("ak.pem"), os.path.join(data, "collateral", "tpm-ak.pem"))
     shutil.copy(os.path.join(tmp, "agent-ak.pem"), os.path.join(data, "collateral", "agent-ak.pem"))
+    # the manufacturer's CA, which vouches for EKs (and could certify AKs)
+    shutil.copy(tpm2.ca_root, os.path.join(data, "collateral", "tpm-vendor-root.pem"))
+    shutil.copy(tpm2.ca_issuer, os.path.join(data, "collateral", "tpm-vendor-issuer.pem"))
     srv = base.Server(data)
     try:
         admin = base.admin_token(data, "admin")
@@ -269,6 +306,8 @@ def with_tpm(tmp, tpm, good):
         check("a quote bound to another nonce is refused", st == 401 and b"qualifying data" in b,
               (st, b))
 
+        enrollment(srv, tmp, data, tpm, tpm2)
+
         # The workload changes: PCR 16 no longer holds the approved value.
         tpm.measure(b"workload v2, not approved")
         st, b, cookie = attest(srv, tpm, tee_pub)
@@ -295,6 +334,63 @@ def with_tpm(tmp, tpm, good):
                        capture_output=True, text=True)
     check("the explanation names tpm.sha256.pcr16",
           r.returncode == 1 and "tpm.sha256.pcr16" in r.stderr, (r.returncode, r.stderr[-600:]))
+
+
+def enrollment(srv, tmp, data, tpm, tpm2):
+    """AK registration by credential activation (the second TPM's AK is pinned nowhere)."""
+    secret_file = os.path.join(tmp, "enrolled-secret")
+    fetch = [AGENT, "get-resource", "kbs:///vault/key/disk", "--url",
+             f"https://127.0.0.1:{srv.port}", "--ca", os.path.join(data, "tls/cert.pem"),
+             "--attester", "tpm", "--tpm-tcti", tpm2.tcti, "--tpm-pcrs", "0-7,16",
+             "--out", secret_file, "--force"]
+    r = subprocess.run(fetch, capture_output=True, text=True)
+    check("an AK that is neither pinned nor registered is refused",
+          r.returncode == 1 and "not trusted" in r.stderr, r.stderr)
+    r = subprocess.run([AGENT, "tpm-enroll", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
+                        os.path.join(data, "tls/cert.pem"), "--tpm-tcti", tpm2.tcti],
+                       capture_output=True, text=True)
+    check("custos-agent tpm-enroll registers the AK (EK certificate, ActivateCredential)",
+          r.returncode == 0 and "registered" in r.stderr, (r.returncode, r.stderr))
+    r = subprocess.run(fetch, capture_output=True, text=True)
+    check("the registered AK's quote releases the secret",
+          r.returncode == 0 and open(secret_file, "rb").read() == SECRET, r.stderr)
+    tpm2.run("tpm2_readpublic", "-c", "0x81010002", "-f", "tss", "-o", "ak.tss")
+    st, b, _ = attest(srv, tpm2, json.loads(subprocess.run(
+        [base.JWE_TOOL, "pub"], input=open(os.path.join(tmp, "tee.jwk"), "rb").read(),
+        capture_output=True, check=True).stdout))
+    ak = json.loads(base64.urlsafe_b64decode(json.loads(b)["token"].split(".")[1] + "===")
+                    )["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["tpm"]["ak"] \
+        if st == 200 else {}
+    check("the result says the AK was trusted by registration", ak.get("trust") == "registered",
+          (st, ak))
+
+    # the server's side of it, by hand: the request as the agent makes it
+    tpm2.run("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.tss", "-f", "tss")
+    tpm2.run("tpm2_readpublic", "-c", "0x81010002", "-f", "tss", "-o", "ak.tss")
+    tpm2.run("tpm2_nvread", "0x01c00002", "-o", "ek-cert.der")
+    b64 = lambda p: base64.b64encode(open(p, "rb").read()).decode()  # noqa: E731
+    req = {"ek_public": b64(tpm2.path("ek.tss")), "ek_cert": b64(tpm2.path("ek-cert.der")),
+           "ak_public": b64(tpm2.path("ak.tss"))}
+    st, b, _ = srv.req("POST", "/v1/tpm/enroll", req)
+    check("enroll answers a credential and a session",
+          st == 200 and b"credential_blob" in b and b"encrypted_secret" in b, (st, b))
+    if st == 200:
+        session = json.loads(b)["session"]
+        st, b, _ = srv.req("POST", "/v1/tpm/activate",
+                           {"session": session, "secret": base64.b64encode(b"x" * 32).decode()})
+        check("a wrong secret does not register", st == 401 and b"credential" in b, (st, b))
+    # an EK certificate of another TPM's EK
+    tpm.run("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.tss", "-f", "tss")
+    other = dict(req, ek_public=b64(tpm.path("ek.tss")))
+    st, b, _ = srv.req("POST", "/v1/tpm/enroll", other)
+    check("an EK certificate for another EK is refused",
+          st == 401 and b"another key" in b, (st, b))
+    st, b, _ = srv.req("POST", "/v1/tpm/enroll", dict(req, ek_cert=base64.b64encode(
+        base.pem_to_der(tpm2.ca_issuer)).decode()))
+    check("a certificate that is not the EK's is refused", st == 401, (st, b))
+    st, b, _ = srv.req("POST", "/v1/tpm/enroll", dict(req, ak_public=req["ek_public"]))
+    check("an AK that is not a restricted signing key is refused",
+          st == 401 and b"restricted signing key" in b, (st, b))
 
 
 def main():

@@ -342,6 +342,31 @@ static void test_open_missing_directory(void **state)
 
 /* ----------------------------------------------------------- sessions */
 
+/* Registered TPM AKs: put, get by name, refreshed on a second registration. */
+static void test_tpm_ak(void **state)
+{
+	cu_store *s = open_store("tpm_ak");
+	struct cu_error err = { 0 };
+	char *pem = NULL;
+
+	(void)state;
+	assert_int_equal(cu_store_tpm_ak_get(s, "000bff", &pem, &err), CU_ERR_NOT_FOUND);
+	assert_null(pem);
+	assert_int_equal(
+	    cu_store_tpm_ak_put(s, "000bff", "PEM-1", "subject a, issuer b", 100, &err), 0);
+	assert_int_equal(cu_store_tpm_ak_get(s, "000bff", &pem, &err), 0);
+	assert_string_equal(pem, "PEM-1");
+	free(pem);
+	pem = NULL;
+	assert_int_equal(
+	    cu_store_tpm_ak_put(s, "000bff", "PEM-1", "subject c, issuer d", 200, &err), 0);
+	assert_int_equal(cu_store_tpm_ak_get(s, "000bff", &pem, &err), 0);
+	assert_string_equal(pem, "PEM-1");
+	free(pem);
+	assert_int_equal(cu_store_tpm_ak_get(s, "000bfe", &pem, &err), CU_ERR_NOT_FOUND);
+	cu_store_close(s);
+}
+
 static void test_session_round_trip(void **state)
 {
 	cu_store *s = open_store("sess-rt");
@@ -799,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_audit_tamper_rehash),
 		cmocka_unit_test(test_audit_concurrent),
 		cmocka_unit_test(test_durability_second_connection),
+		cmocka_unit_test(test_tpm_ak),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
