@@ -49,18 +49,18 @@ static struct {
 	TSS2_RC(*quote)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_DATA *,
 	 const TPMT_SIG_SCHEME *, const TPML_PCR_SELECTION *, TPM2B_ATTEST **, TPMT_SIGNATURE **);
-	TSS2_RC (*start_session)
+	TSS2_RC(*start_session)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_NONCE *, TPM2_SE,
 	 const TPMT_SYM_DEF *, TPMI_ALG_HASH, ESYS_TR *);
-	TSS2_RC (*policy_secret)
+	TSS2_RC(*policy_secret)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_NONCE *,
 	 const TPM2B_DIGEST *, const TPM2B_NONCE *, INT32, TPM2B_TIMEOUT **, TPMT_TK_AUTH **);
-	TSS2_RC (*activate)
+	TSS2_RC(*activate)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPM2B_ID_OBJECT *,
 	 const TPM2B_ENCRYPTED_SECRET *, TPM2B_DIGEST **);
-	TSS2_RC (*nv_read_public)
+	TSS2_RC(*nv_read_public)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, TPM2B_NV_PUBLIC **, TPM2B_NAME **);
-	TSS2_RC (*nv_read)
+	TSS2_RC(*nv_read)
 	(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, UINT16, UINT16,
 	 TPM2B_MAX_NV_BUFFER **);
 	void (*free)(void *);
