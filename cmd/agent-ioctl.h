@@ -44,4 +44,18 @@ int cu_agent_snp_ext_report(const struct cu_agent_sys *sys, const char *dev, con
 int cu_agent_tdx_report(const struct cu_agent_sys *sys, const char *dev, const uint8_t rd[64],
                         uint8_t tdreport[CU_TDX_REPORT_SIZE], struct cu_error *err);
 
+/*
+ * AWS Nitro Enclaves: an attestation document from /dev/nsm (NSM_IOCTL_RAW,
+ * Linux include/uapi/linux/nsm.h: a CBOR request {"Attestation": {"user_data",
+ * "nonce", "public_key"}}, a CBOR response {"Attestation": {"document"}} or
+ * {"Error": "..."}). Each of user_data, nonce, public_key may be absent
+ * (NULL); each is at most 512 bytes. *ret_doc is malloc'ed.
+ */
+#define CU_NSM_FIELD_MAX 512u
+
+int cu_agent_nsm_attestation(const struct cu_agent_sys *sys, const char *dev,
+                             const uint8_t *user_data, size_t user_data_size, const uint8_t *nonce,
+                             size_t nonce_size, const uint8_t *public_key, size_t public_key_size,
+                             uint8_t **ret_doc, size_t *ret_size, struct cu_error *err);
+
 #endif

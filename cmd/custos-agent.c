@@ -77,6 +77,9 @@ static void usage(FILE *f)
 	    "                       'tpm-provision' made, with the PCR values and the\n"
 	    "                       firmware's event log; the default when there is no TEE\n"
 	    "                       but a TPM\n"
+	    "  --attester nsm       an AWS Nitro Enclaves attestation document from /dev/nsm,\n"
+	    "                       the binding in user_data (KBS tee \"nitro\", a Custos\n"
+	    "                       extension); the default inside an enclave\n"
 	    "  --attester sim       evidence from a simulated SEV-SNP platform (INSECURE: for\n"
 	    "                       tests and demos; the KBS must trust its test root)\n"
 	    "  --sim-pki DIR        the simulator's TEST PKI (custos-snp-sim init DIR)\n"
@@ -216,8 +219,12 @@ static const char *detect_attester(void)
 	_cleanup_free_ char *tdx = sysroot_path("/dev/tdx_guest");
 	_cleanup_free_ char *tpm = sysroot_path("/dev/tpmrm0");
 
+	_cleanup_free_ char *nsm = sysroot_path("/dev/nsm");
+
 	if (sev && access(sev, F_OK) == 0)
 		return "sev-guest";
+	if (nsm && access(nsm, F_OK) == 0)
+		return "nsm";
 	if (!(tdx && access(tdx, F_OK) == 0) && tpm && access(tpm, F_OK) == 0)
 		return "tpm";
 	return "tsm"; /* and its error says what is missing */
@@ -694,9 +701,9 @@ int main(int argc, char **argv)
 	if (!attester)
 		attester = detect_attester();
 	if (strcmp(attester, "sim") && strcmp(attester, "tsm") && strcmp(attester, "sev-guest") &&
-	    strcmp(attester, "tdx-guest") && strcmp(attester, "tpm"))
+	    strcmp(attester, "tdx-guest") && strcmp(attester, "tpm") && strcmp(attester, "nsm"))
 		return usage_error("--attester: tsm (configfs-tsm), sev-guest, tdx-guest (evidence "
-		                   "only), tpm or sim");
+		                   "only), tpm, nsm or sim");
 	if (!strcmp(attester, "tdx-guest") && strcmp(cmd, "evidence"))
 		return usage_error("--attester tdx-guest gives a TDREPORT, which only this machine "
 		                   "can check: a TDX quote comes through configfs-tsm (--attester "
@@ -711,6 +718,23 @@ int main(int argc, char **argv)
 			return usage_error(
 			    "usage: custos-agent evidence --report-data HEX (up to 64 "
 			    "bytes) --attester sim --sim-pki DIR");
+		if (!strcmp(attester, "nsm")) {
+			uint8_t rd[64], *doc = NULL;
+			size_t len = strlen(report_data), dn = 0;
+			_cleanup_free_ char *dev = sysroot_path("/dev/nsm");
+
+			if (len % 2 || cu_hex_decode(report_data, len, rd, len / 2) < 0)
+				return usage_error("--report-data: hex of up to 64 bytes");
+			if (!dev ||
+			    cu_agent_nsm_attestation(&cu_agent_sys_linux, dev, rd, len / 2, NULL, 0,
+			                             NULL, 0, &doc, &dn, &err) < 0) {
+				fprintf(stderr, "%s: %s\n", prog, err.message);
+				return 2;
+			}
+			r = write_out(out, doc, dn) < 0 ? 2 : 0;
+			free(doc);
+			return r;
+		}
 		if (!strcmp(attester, "tpm")) {
 			uint8_t rd[64];
 			size_t len = strlen(report_data);
@@ -784,7 +808,10 @@ int main(int argc, char **argv)
 	c = &https;
 
 	/* 1. auth: the challenge */
-	tee = !strcmp(attester, "sim") ? "snp" : !strcmp(attester, "tpm") ? "tpm" : guest_tee();
+	tee = !strcmp(attester, "sim")   ? "snp"
+	      : !strcmp(attester, "tpm") ? "tpm"
+	      : !strcmp(attester, "nsm") ? "nitro"
+	                                 : guest_tee();
 	if (!tee) {
 		fprintf(stderr,
 		        "%s: this is neither an SEV-SNP nor a TDX guest (no /dev/sev-guest, no "
@@ -814,7 +841,25 @@ int main(int argc, char **argv)
 	if (!binding || cu_jcs_serialize(binding, &canon, &canon_size, &err) < 0)
 		goto out;
 	cu_sha384(canon, canon_size, digest);
-	if (!strcmp(attester, "tpm")) {
+	if (!strcmp(attester, "nsm")) {
+		/* Nitro (a Custos extension of the KBS protocol): the binding in user_data */
+		uint8_t ud[64] = { 0 }, *doc = NULL;
+		size_t dn = 0;
+		_cleanup_free_ char *dev = sysroot_path("/dev/nsm");
+		json_t *d;
+
+		memcpy(ud, digest, sizeof(digest));
+		if (!dev || cu_agent_nsm_attestation(&cu_agent_sys_linux, dev, ud, sizeof(ud), NULL,
+		                                     0, NULL, 0, &doc, &dn, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err.message);
+			r = 2;
+			goto out;
+		}
+		d = b64_std(doc, dn);
+		free(doc);
+		evidence = d ? json_pack("{s:o}", "attestation_document", d) : NULL;
+		r = evidence ? 0 : 2;
+	} else if (!strcmp(attester, "tpm")) {
 		if (cu_agent_tpm_evidence(&tpm, digest, sizeof(digest), &evidence, &err) < 0) {
 			fprintf(stderr, "%s: %s\n", prog, err.message);
 			r = 2;

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "../base/encoding.h"
 #include "../base/error.h"
 #include "../base/jcs.h"
 #include "../base/json.h"
@@ -108,14 +109,16 @@ static bool json_tee(const char *tee)
 
 bool cu_kbs_tee_supported(const char *tee)
 {
-	return !strcmp(tee, "snp") || !strcmp(tee, "tdx") || !strcmp(tee, "sgx") || json_tee(tee);
+	return !strcmp(tee, "snp") || !strcmp(tee, "tdx") || !strcmp(tee, "sgx") ||
+	       !strcmp(tee, "nitro") || json_tee(tee);
 }
 
 /* tee-evidence.primary_evidence, decoded: the evidence bytes and what travels with them. */
 struct kbs_evidence {
 	struct cu_snp_trustee_evidence snp;
 	struct cu_dcap_trustee_evidence dcap;
-	char *json; /* JSON evidence (TPM, Azure vTPM), serialised as received */
+	char *json;   /* JSON evidence (TPM, Azure vTPM), serialised as received */
+	uint8_t *doc; /* a Nitro attestation document, decoded */
 	const uint8_t *bytes;
 	size_t size;
 	const char *format; /* cu_verify's name of it */
@@ -143,6 +146,20 @@ static int primary_evidence(const char *tee, const json_t *primary, struct kbs_e
 		ret->format = tee;
 		return 0;
 	}
+	if (!strcmp(tee, "nitro")) {
+		/* a Custos extension: {"attestation_document": base64 COSE_Sign1} */
+		const char *d = json_string_value(json_object_get(primary, "attestation_document"));
+		size_t n = 0;
+
+		if (!d || cu_base64_decode(d, strlen(d), &ret->doc, &n) < 0 || n == 0)
+			return cu_fail(err, CU_ERR_MALFORMED, "parse",
+			               "kbs: nitro: primary_evidence is {\"attestation_document\": "
+			               "base64}");
+		ret->bytes = ret->doc;
+		ret->size = n;
+		ret->format = "nitro";
+		return 0;
+	}
 	if (json_tee(tee)) {
 		if (!json_is_object(primary))
 			return cu_fail(err, CU_ERR_MALFORMED, "parse",
@@ -162,6 +179,7 @@ static void kbs_evidence_clear(struct kbs_evidence *e)
 	cu_snp_trustee_evidence_clear(&e->snp);
 	cu_dcap_trustee_evidence_clear(&e->dcap);
 	free(e->json);
+	free(e->doc);
 }
 
 void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)

@@ -461,7 +461,32 @@ def kbs_attest(srv, pki, cookie, nonce, bind_nonce=None, additional="", with_cha
     return srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie} if cookie else {})
 
 
+def kbs_nitro(srv):
+    """tee "nitro" (a Custos extension): the document reaches the Nitro verifier, whose
+    refusal of a real 2022 document (its leaf expired long ago) is the KBS's answer."""
+    corpus = os.environ.get("CUSTOS_CORPUS", "")
+    doc = os.path.join(corpus, "nitro/evervault-nondebug-2022/attestation_doc.cbor")
+    if not os.path.exists(doc):
+        return
+    st, b, cookie = kbs_auth(srv, tee="nitro")
+    check("kbs auth: tee nitro", st == 200 and b"nonce" in b, (st, b))
+    nonce = json.loads(b)["nonce"]
+    body = {"runtime-data": {"nonce": nonce, "tee-pubkey": TEE_PUBKEY},
+            "tee-evidence": {"primary_evidence": {"attestation_document": base64.b64encode(
+                open(doc, "rb").read()).decode()}, "additional_evidence": ""}}
+    st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
+    check("kbs attest: a Nitro document is verified as one (and this old one refused)",
+          st == 401 and b"nitro" in b and b"expired" in b, (st, b))
+    body["tee-evidence"]["primary_evidence"] = {"document": "x"}
+    st, b, cookie = kbs_auth(srv, tee="nitro")
+    body["runtime-data"]["nonce"] = json.loads(b)["nonce"]
+    st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
+    check("kbs attest: nitro evidence of another shape is refused, saying which",
+          st == 401 and b"attestation_document" in b, (st, b))
+
+
 def kbs(srv, pki):
+    kbs_nitro(srv)
     st, b, cookie = kbs_auth(srv)
     ch = json.loads(b)
     check("kbs auth: challenge and cookie",

@@ -40,6 +40,9 @@ static struct {
 	uint8_t *table;
 	size_t table_size;
 	uint8_t want_rd[64];
+	uint8_t *nitro; /* a real Nitro attestation document, what the NSM answers */
+	size_t nitro_size;
+	int nsm_answer;     /* 0 the document, 1 an Error, 2 a truncated response */
 	uint32_t fw_status; /* MSG_REPORT_RSP status to answer */
 	bool small_first;   /* the first extended request is refused for its length */
 	int calls, opens;
@@ -47,7 +50,8 @@ static struct {
 
 static int fake_open(const char *path, int flags)
 {
-	if (strcmp(path, "/dev/sev-guest") && strcmp(path, "/dev/tdx_guest")) {
+	if (strcmp(path, "/dev/sev-guest") && strcmp(path, "/dev/tdx_guest") &&
+	    strcmp(path, "/dev/nsm")) {
 		errno = ENOENT;
 		return -1;
 	}
@@ -68,6 +72,47 @@ static int fake_ioctl(int fd, unsigned long request, void *arg)
 
 	assert_int_equal(fd, 7);
 	k.calls++;
+	if (type == 0x0A) {
+		/* the NSM: {"Attestation": {"user_data": h'..', "nonce": null, "public_key": null}} */
+		struct {
+			uint64_t req, req_len, resp, resp_len;
+		} *raw = arg;
+		const uint8_t *req = (const uint8_t *)(uintptr_t)raw->req;
+		uint8_t *out = (uint8_t *)(uintptr_t)raw->resp;
+		static const uint8_t head[] = { 0xa1, 0x6b, 'A', 't', 't',  'e',  's',  't', 'a',
+			                        't',  'i',  'o', 'n', 0xa3, 0x69, 'u',  's', 'e',
+			                        'r',  '_',  'd', 'a', 't',  'a',  0x58, 0x40 };
+		size_t n = 0;
+
+		assert_int_equal(nr, 0);
+		assert_true(raw->req_len > sizeof(head) + 64);
+		assert_memory_equal(req, head, sizeof(head));
+		assert_memory_equal(req + sizeof(head), k.want_rd, 64);
+		assert_memory_equal(req + sizeof(head) + 64, "\x65nonce\xf6\x6apublic_key\xf6", 19);
+		assert_int_equal(raw->req_len, sizeof(head) + 64 + 19);
+		if (k.nsm_answer == 1) {
+			memcpy(out,
+			       "\xa1\x65"
+			       "Error"
+			       "\x6f"
+			       "InvalidArgument",
+			       23);
+			raw->resp_len = 23;
+			return 0;
+		}
+		memcpy(out,
+		       "\xa1\x6b"
+		       "Attestation"
+		       "\xa1\x68"
+		       "document\x59",
+		       24);
+		n = 24;
+		out[n++] = (uint8_t)(k.nitro_size >> 8);
+		out[n++] = (uint8_t)k.nitro_size;
+		memcpy(out + n, k.nitro, k.nitro_size);
+		raw->resp_len = n + k.nitro_size - (k.nsm_answer == 2 ? 10 : 0);
+		return 0;
+	}
 	if (type == 'T') {
 		struct tdx_req *t = arg;
 
@@ -121,6 +166,9 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/tests/fuzz/seeds/snp_certtable/gsg-milan-v2-debug.bin",
 	         getenv("CUSTOS_SOURCE_ROOT"));
 	k.table = tu_read_file(path, &k.table_size);
+	snprintf(path, sizeof(path), "%s/nitro/evervault-nondebug-2022/attestation_doc.cbor",
+	         corpus);
+	k.nitro = tu_read_file(path, &k.nitro_size);
 	/* the report's own REPORT_DATA: what the agent asked for */
 	memcpy(k.want_rd, k.report + 0x50, 64);
 	return 0;
@@ -130,6 +178,7 @@ static int teardown(void **state)
 {
 	free(k.report);
 	free(k.table);
+	free(k.nitro);
 	return 0;
 }
 
@@ -199,12 +248,65 @@ static void test_tdx_report(void **state)
 	                 CU_ERR_NOT_FOUND);
 }
 
+/* /dev/nsm: the request as the NSM expects it; the document, an Error, a truncated answer. */
+static void test_nsm_attestation(void **state)
+{
+	struct cu_error err = { 0 };
+	uint8_t *doc = NULL;
+	size_t n = 0;
+	cu_verifier *v;
+	struct cu_verify_opts o = { 0 };
+	json_t *claims = NULL;
+
+	(void)state;
+	if (!k.nitro) {
+		skip();
+		return;
+	}
+	memset(k.want_rd, 0xab, 64);
+	assert_int_equal(cu_agent_nsm_attestation(&fake, "/dev/nsm", k.want_rd, 64, NULL, 0, NULL,
+	                                          0, &doc, &n, &err),
+	                 0);
+	assert_int_equal(n, k.nitro_size);
+	assert_memory_equal(doc, k.nitro, n);
+	/* what came back is a real document: it verifies at its verify_at */
+	assert_int_equal(cu_verifier_new(&v, &err), 0);
+	o.at = tu_time("2022-10-13T09:00:00Z");
+	if (cu_verify(v, NULL, doc, n, &o, &claims, &err) < 0)
+		fail_msg("%s: %s", err.stage, err.message);
+	assert_string_equal(json_string_value(json_object_get(claims, "tee")), "nitro");
+	json_decref(claims);
+	cu_verifier_free(v);
+	free(doc);
+	doc = NULL;
+	k.nsm_answer = 1;
+	assert_int_equal(cu_agent_nsm_attestation(&fake, "/dev/nsm", k.want_rd, 64, NULL, 0, NULL,
+	                                          0, &doc, &n, &err),
+	                 CU_ERR_IO);
+	if (!strstr(err.message, "InvalidArgument"))
+		fail_msg("%s", err.message);
+	k.nsm_answer = 2;
+	assert_int_equal(cu_agent_nsm_attestation(&fake, "/dev/nsm", k.want_rd, 64, NULL, 0, NULL,
+	                                          0, &doc, &n, &err),
+	                 CU_ERR_MALFORMED);
+	assert_null(doc);
+	k.nsm_answer = 0;
+	assert_int_equal(cu_agent_nsm_attestation(&fake, "/dev/nsm", k.want_rd, 600, NULL, 0, NULL,
+	                                          0, &doc, &n, &err),
+	                 CU_ERR_INVALID_ARG);
+	assert_int_equal(cu_agent_nsm_attestation(&fake, "/dev/nope", k.want_rd, 64, NULL, 0, NULL,
+	                                          0, &doc, &n, &err),
+	                 CU_ERR_NOT_FOUND);
+	assert_int_equal(k.opens, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snp_report),
 		cmocka_unit_test(test_snp_ext_report_verifies),
 		cmocka_unit_test(test_tdx_report),
+		cmocka_unit_test(test_nsm_attestation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
