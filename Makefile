@@ -22,11 +22,14 @@ $(ASAN_BUILD)/build.ninja:
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, after a
 # plain build (which must also compile cleanly).
+# Then custosd and custos-agent end to end under valgrind, in the plain build.
 test: all $(ASAN_BUILD)/build.ninja
 	$(MESON) compile -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2; \
-		rc=$$?; python3 scripts/test-summary.py $(ASAN_BUILD)/meson-logs/testlog.json && exit $$rc
+		rc=$$?; python3 scripts/test-summary.py $(ASAN_BUILD)/meson-logs/testlog.json && [ $$rc = 0 ]
+	rm -rf $(BUILD)/valgrind-logs
+	$(MESON) test -C $(BUILD) --suite valgrind --print-errorlogs
 
 # custosd releasing a secret to a (simulated) attested workload, end to end.
 demo: all
@@ -34,7 +37,7 @@ demo: all
 
 # Quick iteration without sanitizers.
 test-fast: all
-	$(MESON) test -C $(BUILD) --print-errorlogs
+	$(MESON) test -C $(BUILD) --print-errorlogs --no-suite valgrind
 
 bench:
 	@scripts/install-deps.sh --bench

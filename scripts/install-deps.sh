@@ -22,6 +22,7 @@ libtss2-dev
 swtpm
 swtpm-tools
 tpm2-tools
+valgrind
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev

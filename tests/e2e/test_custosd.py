@@ -141,10 +141,47 @@ TEE_PUBKEY = {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW",
               "y": "SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps"}
 
 
+def valgrind_wrappers(tmp):
+    """With CUSTOS_VALGRIND=DIR, custosd and custos-agent run under valgrind
+    (--leak-check=full; definite and indirect leaks and every memory error fail
+    them with status 99); each process's report goes to DIR."""
+    global CUSTOSD
+    logs = os.environ["CUSTOS_VALGRIND"]
+    os.makedirs(logs, exist_ok=True)
+    wrap = os.path.join(tmp, "valgrind-bin")
+    os.makedirs(wrap)
+    for name, real in (("custosd", CUSTOSD),
+                       ("custos-agent", os.path.join(os.path.dirname(CUSTOS), "custos-agent"))):
+        path = os.path.join(wrap, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\nexec valgrind -q --leak-check=full --show-leak-kinds=definite,"
+                    "indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99 "
+                    f"--log-file={logs}/{name}.%p.log {real} \"$@\"\n")
+        os.chmod(path, 0o755)
+    CUSTOSD = os.path.join(wrap, "custosd")
+    return wrap
+
+
+def valgrind_verdict():
+    logs = os.environ["CUSTOS_VALGRIND"]
+    bad = []
+    for f in sorted(os.listdir(logs)):
+        text = open(os.path.join(logs, f)).read()
+        if re.search(r"(definitely|indirectly) lost: [1-9]|Invalid (read|write)|uninitialised|"
+                     r"Mismatched free|Invalid free", text):
+            bad.append(f"{f}: {text[:800]}")
+    check(f"valgrind: no leak and no memory error in {len(os.listdir(logs))} processes",
+          not bad, bad[:3])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="custosd-e2e-")
     try:
+        if os.environ.get("CUSTOS_VALGRIND"):
+            valgrind_wrappers(tmp)
         run(tmp)
+        if os.environ.get("CUSTOS_VALGRIND"):
+            valgrind_verdict()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
@@ -645,7 +682,8 @@ def tdx_guest(srv, data, dsim, tmp):
     st, b, _ = srv.req("PUT", "/v1/admin/tenants/payments/resources/key/tdx",
                        {"secret": b64u(secret), "policy": "tdx-key"}, headers=bearer(admin))
     check("admin: a secret for TDX guests", st == 201, b)
-    agent = os.path.join(os.path.dirname(CUSTOS), "custos-agent")
+    agent = os.path.join(os.path.dirname(CUSTOSD) if os.environ.get("CUSTOS_VALGRIND")
+                         else os.path.dirname(CUSTOS), "custos-agent")
     root = os.path.join(tmp, "tdx-root")
     ccel = os.path.join(root, "sys/firmware/acpi/tables/data/CCEL")
     os.makedirs(os.path.dirname(ccel))
@@ -832,7 +870,8 @@ def releases(srv, data, pki, tmp):
     check("admin: an unknown key kind is refused", st == 400, b)
 
     # custos-agent: evidence, token and get-resource against this custosd.
-    agent = os.path.join(os.path.dirname(CUSTOS), "custos-agent")
+    agent = os.path.join(os.path.dirname(CUSTOSD) if os.environ.get("CUSTOS_VALGRIND")
+                         else os.path.dirname(CUSTOS), "custos-agent")
     sim = ["--attester", "sim", "--sim-pki", pki, "--sim-tool", SIM]
     ev = os.path.join(tmp, "agent-evidence.bin")
     r = subprocess.run([agent, "evidence", "--report-data", "00ff", "--out", ev, *sim],
