@@ -716,7 +716,7 @@ CU_EXPORT int cu_policy_load(cu_policy **ret, const char *json, size_t size, con
 		return r;
 	p = calloc(1, sizeof(*p));
 	if (!p)
-		return CU_ERR_NOMEM;
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	r = load_doc(&l, p, doc);
 	if (r < 0)
 		return r == CU_ERR_NOMEM ? cu_fail(err, r, STAGE, STAGE ": out of memory") : r;

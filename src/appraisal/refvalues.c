@@ -114,13 +114,13 @@ static int parse_entry(const json_t *in, const char *where, json_t **ret, struct
 	int r;
 
 	if (!out)
-		return CU_ERR_NOMEM;
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	if (!json_is_object(in)) {
 		r = check_value(in, where, err);
 		if (r < 0)
 			return r;
 		if (json_object_set(out, "value", (json_t *)in) < 0)
-			return CU_ERR_NOMEM;
+			return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 		*ret = json_incref(out);
 		return 0;
 	}
@@ -158,7 +158,7 @@ static int parse_entry(const json_t *in, const char *where, json_t **ret, struct
 	if (json_object_set(out, "value", (json_t *)v) < 0 ||
 	    (has_nb && json_object_set_new(out, "not_before", json_integer(nb)) < 0) ||
 	    (has_na && json_object_set_new(out, "not_after", json_integer(na)) < 0))
-		return CU_ERR_NOMEM;
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	*ret = json_incref(out);
 	return 0;
 }
@@ -173,7 +173,7 @@ static int parse_set(const char *name, const json_t *in, json_t **ret, struct cu
 	int r;
 
 	if (!out)
-		return CU_ERR_NOMEM;
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	if (!json_is_object(in))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 		               STAGE ": $.sets.%s: expected an object with \"values\"", name);
@@ -204,7 +204,7 @@ static int parse_set(const char *name, const json_t *in, json_t **ret, struct cu
 		if (r < 0)
 			return r;
 		if (json_array_append_new(out, e) < 0)
-			return CU_ERR_NOMEM;
+			return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	}
 	*ret = json_incref(out);
 	return 0;
@@ -218,7 +218,7 @@ static int load_json(cu_refvalues **ret, const json_t *doc, struct cu_error *err
 	int r;
 
 	if (!sets)
-		return CU_ERR_NOMEM;
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	if (!json_is_object(doc))
 		return cu_fail(err, CU_ERR_MALFORMED, STAGE, STAGE ": $: expected a JSON object");
 	json_object_foreach ((json_t *)doc, key, v) {
@@ -257,11 +257,11 @@ static int load_json(cu_refvalues **ret, const json_t *doc, struct cu_error *err
 		if (r < 0)
 			return r;
 		if (json_object_set_new(sets, key, set) < 0)
-			return CU_ERR_NOMEM;
+			return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	}
 	*ret = calloc(1, sizeof(**ret));
 	if (!*ret)
-		return CU_ERR_NOMEM;
+		return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	(*ret)->sets = json_incref(sets);
 	return 0;
 }

@@ -261,7 +261,7 @@ static int check_keys(json_t *keys, const char *path, struct cu_error *err)
 			               "%s: keys[%zu]: public key members missing", path, i);
 		if (!json_is_string(json_object_get(k, "kid")) &&
 		    json_object_set_new(k, "kid", json_string(kid)) < 0)
-			return CU_ERR_NOMEM;
+			return cu_fail(err, CU_ERR_NOMEM, STAGE, STAGE ": out of memory");
 	}
 	return 0;
 }
