@@ -564,14 +564,15 @@ static int nitro_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	}
 	r = doc_claims(&d, &c);
 	doc_done(&d);
-	cert = json_pack("{s:s}", "subject", subject);
+	cert = r == 0 ? json_pack("{s:s}", "subject", subject) : NULL;
 	if (r == 0 && carrier[0] &&
 	    json_object_set_new(json_object_get(c, "nitro"), "carrier_certificate",
 	                        json_pack("{s:s}", "subject", carrier)) < 0)
 		r = CU_ERR_NOMEM;
 	if (r < 0 || !cert ||
-	    json_object_set_new(json_object_get(c, "nitro"), "certificate", cert) < 0 ||
+	    json_object_set_new(json_object_get(c, "nitro"), "certificate", TAKE_PTR(cert)) < 0 ||
 	    json_object_set_new(c, "verified", json_true()) < 0) {
+		json_decref(cert);
 		json_decref(c);
 		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
 	}

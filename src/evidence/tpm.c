@@ -967,6 +967,8 @@ static int tpm_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	int r;
 
 	if (!c || !tpm || json_object_set_new(c, "tpm", tpm) < 0) {
+		if (!c)
+			json_decref(tpm); /* json_object_set_new took it otherwise */
 		json_decref(c);
 		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
 	}
@@ -1101,6 +1103,8 @@ static int tpm_inspect(const uint8_t *buf, size_t size, json_t **ret, struct cu_
 
 	cu_tpm_quiet_tss2();
 	if (!c || !tpm || json_object_set_new(c, "tpm", tpm) < 0) {
+		if (!c)
+			json_decref(tpm); /* json_object_set_new took it otherwise */
 		json_decref(c);
 		return cu_fail(err, CU_ERR_NOMEM, "inspect", "out of memory");
 	}
