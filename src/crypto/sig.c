@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
@@ -113,6 +114,27 @@ void cu_sha256(const void *data, size_t size, uint8_t out[32])
 void cu_sha384(const void *data, size_t size, uint8_t out[48])
 {
 	SHA384(data, size, out);
+}
+
+EVP_PKEY *cu_rsa_pub_from_ne(const uint8_t *n, size_t n_size, uint64_t e)
+{
+	_cleanup_(BN_freep) BIGNUM *bn = BN_bin2bn(n, (int)n_size, NULL);
+	_cleanup_(BN_freep) BIGNUM *be = BN_new();
+	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *ctx =
+	    EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (!bn || !be || !b || !ctx || !BN_set_word(be, e) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, bn) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be) ||
+	    !(params = OSSL_PARAM_BLD_to_param(b)) || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	return k;
 }
 
 EVP_PKEY *cu_ec_pub_from_xy(const char *group, const uint8_t *x, const uint8_t *y, size_t n)

@@ -44,6 +44,9 @@ int cu_rsa_pss_verify(EVP_PKEY *key, const EVP_MD *md, int salt_len, unsigned mi
  */
 EVP_PKEY *cu_ec_pub_from_xy(const char *group, const uint8_t *x, const uint8_t *y, size_t n);
 
+/* An RSA public key from its modulus (big-endian) and public exponent; NULL on failure. */
+EVP_PKEY *cu_rsa_pub_from_ne(const uint8_t *n, size_t n_size, uint64_t e);
+
 /* SHA-256 / SHA-384 one-shot digests. */
 void cu_sha256(const void *data, size_t size, uint8_t out[32]);
 void cu_sha384(const void *data, size_t size, uint8_t out[48]);

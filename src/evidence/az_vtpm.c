@@ -125,30 +125,16 @@ static EVP_PKEY *hcl_ak(const struct hcl *h)
 		const char *e = json_string_value(json_object_get(k, "e"));
 		_cleanup_free_ uint8_t *nb = NULL, *eb = NULL;
 		size_t nn = 0, en = 0;
-		_cleanup_(BN_freep) BIGNUM *bn = NULL, *be = NULL;
-		OSSL_PARAM_BLD *b;
-		OSSL_PARAM *params = NULL;
-		EVP_PKEY_CTX *ctx;
-		EVP_PKEY *key = NULL;
+		uint64_t ev = 0;
 
 		if (strcmp(json_string_value(json_object_get(k, "kid")) ?: "", "HCLAkPub") ||
 		    strcmp(json_string_value(json_object_get(k, "kty")) ?: "", "RSA") || !n || !e ||
 		    cu_base64url_decode(n, strlen(n), &nb, &nn) < 0 ||
-		    cu_base64url_decode(e, strlen(e), &eb, &en) < 0)
+		    cu_base64url_decode(e, strlen(e), &eb, &en) < 0 || en > 8)
 			continue;
-		bn = BN_bin2bn(nb, (int)nn, NULL);
-		be = BN_bin2bn(eb, (int)en, NULL);
-		b = OSSL_PARAM_BLD_new();
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-		if (bn && be && b && ctx && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, bn) &&
-		    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be) &&
-		    (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) == 1 &&
-		    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
-			key = NULL;
-		OSSL_PARAM_free(params);
-		OSSL_PARAM_BLD_free(b);
-		EVP_PKEY_CTX_free(ctx);
-		return key;
+		for (size_t b = 0; b < en; b++)
+			ev = ev << 8 | eb[b];
+		return cu_rsa_pub_from_ne(nb, nn, ev);
 	}
 	return NULL;
 }

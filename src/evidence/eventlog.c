@@ -20,7 +20,7 @@
 static const char spec_id[] = "Spec ID Event03"; /* and its NUL */
 static const char startup_locality[] = "StartupLocality";
 
-static const EVP_MD *md_of(uint16_t alg)
+const EVP_MD *cu_tpm_alg_md(uint16_t alg)
 {
 	switch (alg) {
 	case CU_TPM_ALG_SHA1:
@@ -98,7 +98,7 @@ static int parse_spec(struct cu_evlog *log, const struct cu_evlog_event *first,
 		if (!cu_bytes_get_u16le(&b, &alg) || !cu_bytes_get_u16le(&b, &size))
 			return cu_fail(err, CU_ERR_MALFORMED, STAGE, "Spec ID event truncated");
 		if (size == 0 || size > 64 ||
-		    (md_of(alg) && (size_t)EVP_MD_get_size(md_of(alg)) != size))
+		    (cu_tpm_alg_md(alg) && (size_t)EVP_MD_get_size(cu_tpm_alg_md(alg)) != size))
 			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
 			               "Spec ID event: algorithm 0x%04x with digest size %u", alg,
 			               size);
@@ -237,7 +237,7 @@ int cu_evlog_replay_pcrs(const struct cu_evlog *log, uint16_t alg, uint8_t out[2
                          struct cu_error *err)
 {
 	int bank = cu_evlog_bank(log, alg);
-	const EVP_MD *md = md_of(alg);
+	const EVP_MD *md = cu_tpm_alg_md(alg);
 	size_t n;
 
 	if (bank < 0 || !md)

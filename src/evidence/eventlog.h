@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include <custos/error.h>
 
@@ -48,6 +49,9 @@ struct cu_evlog {
 	size_t n_events;
 	int startup_locality; /* -1: no StartupLocality event */
 };
+
+/* The digest of TPM_ALG_ID `alg` (SHA-1, SHA-256, SHA-384, SHA-512), or NULL. */
+const EVP_MD *cu_tpm_alg_md(uint16_t alg);
 
 /* Parse a log; it points into buf, which must outlive it. */
 int cu_evlog_parse(const uint8_t *buf, size_t size, struct cu_evlog *log,

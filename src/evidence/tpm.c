@@ -120,21 +120,6 @@ static size_t bank_size(uint16_t alg)
 	return 0;
 }
 
-static const EVP_MD *bank_md(uint16_t alg)
-{
-	switch (alg) {
-	case CU_TPM_ALG_SHA1:
-		return EVP_sha1();
-	case CU_TPM_ALG_SHA256:
-		return EVP_sha256();
-	case CU_TPM_ALG_SHA384:
-		return EVP_sha384();
-	case CU_TPM_ALG_SHA512:
-		return EVP_sha512();
-	}
-	return NULL;
-}
-
 /* ------------------------------------------------------------- parsing */
 
 #define BAD(...) cu_fail(err, CU_ERR_MALFORMED, STAGE_PARSE, "tpm: " __VA_ARGS__)
@@ -204,27 +189,9 @@ static int parse_quote(struct tpm_evidence *e, const char *key, const json_t *v,
 /* The AK as an OpenSSL key, from its TPMT_PUBLIC. */
 static EVP_PKEY *key_from_public(const TPMT_PUBLIC *p)
 {
-	if (p->type == TPM2_ALG_RSA) {
-		_cleanup_(BN_freep) BIGNUM *n = NULL, *e = NULL;
-		OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-		OSSL_PARAM *params = NULL;
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-		EVP_PKEY *k = NULL;
-		uint32_t exp = p->parameters.rsaDetail.exponent ?: 65537;
-
-		n = BN_bin2bn(p->unique.rsa.buffer, p->unique.rsa.size, NULL);
-		e = BN_new();
-		if (b && ctx && n && e && BN_set_word(e, exp) &&
-		    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) &&
-		    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) &&
-		    (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(ctx) == 1 &&
-		    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
-			k = NULL;
-		OSSL_PARAM_free(params);
-		OSSL_PARAM_BLD_free(b);
-		EVP_PKEY_CTX_free(ctx);
-		return k;
-	}
+	if (p->type == TPM2_ALG_RSA)
+		return cu_rsa_pub_from_ne(p->unique.rsa.buffer, p->unique.rsa.size,
+		                          p->parameters.rsaDetail.exponent ?: 65537);
 	if (p->type == TPM2_ALG_ECC) {
 		uint8_t x[66] = { 0 }, y[66] = { 0 };
 		const char *group = NULL;
@@ -447,7 +414,7 @@ static json_t *ak_claims(const struct tpm_evidence *e)
 	}
 	if (e->akpub_raw) {
 		uint8_t name[2 + 64];
-		const EVP_MD *md = bank_md(e->akpub.nameAlg);
+		const EVP_MD *md = cu_tpm_alg_md(e->akpub.nameAlg);
 		unsigned int n = 0;
 		char attrs[16];
 
@@ -490,7 +457,7 @@ static int check_signature(const struct tpm_evidence *e, const struct tpm_quote 
 {
 	const TPMT_SIGNATURE *s = &q->s;
 	uint16_t hash = s->signature.any.hashAlg;
-	const EVP_MD *md = bank_md(hash);
+	const EVP_MD *md = cu_tpm_alg_md(hash);
 	bool rsa = EVP_PKEY_is_a(e->ak, "RSA");
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;

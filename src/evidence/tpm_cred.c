@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
-#include <openssl/param_build.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -26,6 +25,7 @@
 
 #include "../base/error.h"
 #include "../crypto/openssl-util.h"
+#include "../crypto/sig.h"
 #include "tpm.h"
 
 #define STAGE "credential"
@@ -112,7 +112,6 @@ int cu_tpm_make_credential(const uint8_t *ek_tpmt, size_t ek_size, const uint8_t
 	size_t off = 0, sym_bytes, dn;
 	const EVP_MD *md;
 	uint8_t seed[64], sym[32], hmac_key[64], ident[2 + 64], enc[2 + 64], mac[64];
-	uint8_t n_be[512];
 	unsigned mac_n = 0;
 	int len, ok = 0;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
@@ -131,7 +130,7 @@ int cu_tpm_make_credential(const uint8_t *ek_tpmt, size_t ek_size, const uint8_t
 	    (ek.parameters.rsaDetail.symmetric.keyBits.aes != 128 &&
 	     ek.parameters.rsaDetail.symmetric.keyBits.aes != 256) ||
 	    !(ek.objectAttributes & TPMA_OBJECT_RESTRICTED) ||
-	    !(ek.objectAttributes & TPMA_OBJECT_DECRYPT) || ek.unique.rsa.size > sizeof(n_be))
+	    !(ek.objectAttributes & TPMA_OBJECT_DECRYPT))
 		return cu_fail(
 		    err, CU_ERR_UNSUPPORTED, STAGE,
 		    "tpm: the EK must be a restricted RSA decryption key with SHA-256 "
@@ -143,27 +142,9 @@ int cu_tpm_make_credential(const uint8_t *ek_tpmt, size_t ek_size, const uint8_t
 	dn = 32;
 	sym_bytes = ek.parameters.rsaDetail.symmetric.keyBits.aes / 8u;
 	/* the EK's public key */
-	{
-		_cleanup_(BN_freep) BIGNUM *n =
-		    BN_bin2bn(ek.unique.rsa.buffer, ek.unique.rsa.size, NULL);
-		_cleanup_(BN_freep) BIGNUM *e = BN_new();
-		OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-		OSSL_PARAM *params = NULL;
-		EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-
-		if (n && e && b && kctx &&
-		    BN_set_word(e, ek.parameters.rsaDetail.exponent ?: 65537) &&
-		    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) &&
-		    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) &&
-		    (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(kctx) == 1)
-			EVP_PKEY_fromdata(kctx, &key, EVP_PKEY_PUBLIC_KEY, params);
-		OSSL_PARAM_free(params);
-		OSSL_PARAM_BLD_free(b);
-		EVP_PKEY_CTX_free(kctx);
-		if (!key)
-			return cu_fail(err, CU_ERR_MALFORMED, STAGE,
-			               "tpm: the EK's key does not load");
-	}
+	if (!(key = cu_rsa_pub_from_ne(ek.unique.rsa.buffer, ek.unique.rsa.size,
+	                               ek.parameters.rsaDetail.exponent ?: 65537)))
+		return cu_fail(err, CU_ERR_MALFORMED, STAGE, "tpm: the EK's key does not load");
 	/* seed, sealed to the EK */
 	if (RAND_bytes(seed, (int)dn) != 1)
 		return cu_fail(err, CU_ERR_INTERNAL, STAGE, "tpm: no randomness");

@@ -34,18 +34,10 @@ import test_custosd as base  # noqa: E402  (the e2e helpers: Server, reports, to
 
 N = int(os.environ.get("CUSTOS_HOSTILE_REQUESTS", "10000"))
 SECRET = b"hostile-test secret \x00\xfe never to be seen"
-passed = failed = 0
 ELAPSED = [0.0]
 
 
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"not ok - {name}: {str(detail)[:400]}")
+check = base.check  # the same counters as the custosd e2e test
 
 
 def rss_kb(pid):
@@ -138,7 +130,7 @@ def run(tmp):
           f"first: {stderr[:3]}")
     check("no sanitizer report on stderr",
           not any("runtime error" in line or "Sanitizer" in line for line in stderr), stderr[-5:])
-    if failed:
+    if base.failed:
         sys.stdout.write("# custosd's stderr, last 60 lines:\n" + "".join(stderr[-60:]))
     check("the HTTP layer's messages are rate limited (a flood cannot flood the log)",
           len(http) <= 20 * (2 + int(ELAPSED[0] / 10)) + 20, len(http))
@@ -314,8 +306,8 @@ def main():
         run(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    print(f"{base.passed} passed, {base.failed} failed")
+    sys.exit(1 if base.failed else 0)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import test_custosd as base  # noqa: E402
 
 SECRET = b"disk key of the measured workload"
 AGENT = os.path.join(os.path.dirname(base.CUSTOS), "custos-agent")
-passed = failed = 0
 
 APPRAISAL = {
     "version": 1, "kind": "appraisal", "id": "tpm-workload", "revision": 1,
@@ -49,14 +48,7 @@ RELEASE = {
         {"claim": "submods.cpu0.ear.veraison.annotated-evidence.tee", "equals": "tpm"}]}}
 
 
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok - {name}")
-    else:
-        failed += 1
-        print(f"not ok - {name}: {str(detail)[:600]}")
+check = base.check  # the same counters as the custosd e2e test
 
 
 def free_port_pair():
@@ -399,8 +391,8 @@ def main():
         run(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    print(f"{base.passed} passed, {base.failed} failed")
+    sys.exit(1 if base.failed else 0)
 
 
 if __name__ == "__main__":
