@@ -276,8 +276,9 @@ static void test_policy(void **state)
 		if (r == 0)
 			r = cu_appraise(p, claims, 0, &result, &trace, &err);
 		if (r < 0 && (!err.stage || !err.message[0]))
-			fail_msg("policy: failing allocation %ld: unclean error %d (stage %s, \"%s\")", k,
-			         r, err.stage ? err.stage : "-", err.message);
+			fail_msg(
+			    "policy: failing allocation %ld: unclean error %d (stage %s, \"%s\")",
+			    k, r, err.stage ? err.stage : "-", err.message);
 		if (r == 0 && k == 0)
 			total = A.count;
 		json_decref(result);
