@@ -113,3 +113,36 @@ void bench_floor_verify(const struct bench_sample *s)
 		bench_die("floor verification failed");
 	EVP_MD_CTX_free(ctx);
 }
+
+static double rate(void (*fn)(void *), void *ctx, double secs)
+{
+	double t0 = bench_now(), t;
+	long k;
+
+	for (k = 0; (t = bench_now()) - t0 < secs; k++)
+		fn(ctx);
+	return (double)k / (t - t0);
+}
+
+void bench_compare(const struct bench_pair *p, int runs, double secs)
+{
+	double floor_r[64], custos_r[64], ratio[64];
+
+	if (runs < 1 || runs > 64)
+		bench_die("runs: 1 to 64");
+	printf("%-5s %16s %16s %8s\n", "run", "floor verify/s", "custos verify/s", "ratio");
+	for (int run = 0; run < runs; run++) {
+		floor_r[run] = rate(p->floor, p->ctx, secs);
+		custos_r[run] = rate(p->custos, p->ctx, secs);
+		ratio[run] = custos_r[run] / floor_r[run];
+		printf("%-5d %16.0f %16.0f %8.3f\n", run + 1, floor_r[run], custos_r[run],
+		       ratio[run]);
+	}
+	{
+		double fm = bench_median(floor_r, runs), cm = bench_median(custos_r, runs);
+		double rm = bench_median(ratio, runs);
+
+		printf("median: floor %.0f/s, custos %.0f/s, ratio %.3f (min %.3f, max %.3f)\n", fm,
+		       cm, rm, ratio[0], ratio[runs - 1]);
+	}
+}

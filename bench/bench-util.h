@@ -31,6 +31,19 @@ struct bench_sample {
 void bench_sample_load(struct bench_sample *s, const char *dir);
 void bench_sample_free(struct bench_sample *s);
 
+/*
+ * The floor against Custos, `runs` runs of `secs` seconds each: each run times
+ * floor(ctx) then custos(ctx) and prints their rates and ratio; then the
+ * medians, with the ratio's spread. Rates run by run, ratios run by run.
+ */
+struct bench_pair {
+	void (*floor)(void *ctx);
+	void (*custos)(void *ctx);
+	void *ctx;
+};
+
+void bench_compare(const struct bench_pair *p, int runs, double secs);
+
 /* The floor of one report verification: raw OpenSSL ECDSA P-384 SHA-384 over the signed bytes. */
 void bench_floor_verify(const struct bench_sample *s);
 

@@ -21,6 +21,41 @@
 #include "../src/crypto/cose.h"
 #include "bench-util.h"
 
+struct nitro_ctx {
+	cu_verifier *v;
+	const uint8_t *doc;
+	size_t size;
+	const struct cu_verify_opts *o;
+	EVP_PKEY *key;
+	const unsigned char *der;
+	size_t der_len;
+	const uint8_t *tbs;
+	size_t n;
+};
+
+/* the floor: the document's one ECDSA P-384 signature, with OpenSSL alone */
+static void nitro_floor(void *ctx)
+{
+	struct nitro_ctx *c = ctx;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, c->key) != 1 ||
+	    EVP_DigestVerify(md, c->der, c->der_len, c->tbs, c->n) != 1)
+		bench_die("floor verification failed");
+	EVP_MD_CTX_free(md);
+}
+
+static void nitro_custos(void *ctx)
+{
+	struct nitro_ctx *c = ctx;
+	struct cu_error err = { 0 };
+	json_t *claims;
+
+	if (cu_verify(c->v, "nitro", c->doc, c->size, c->o, &claims, &err) < 0)
+		bench_die(err.message);
+	json_decref(claims);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "../shared/corpus/nitro/evervault-nondebug-2022";
@@ -42,7 +77,6 @@ int main(int argc, char **argv)
 	ECDSA_SIG *sig;
 	unsigned char *der = NULL;
 	int der_len;
-	double floor_r[64], custos_r[64], ratio[64];
 
 	if (runs < 1 || runs > 64 || secs <= 0)
 		bench_die("usage: bench_nitro [SAMPLE_DIR] [RUNS 1-64] [SECONDS]");
@@ -92,36 +126,11 @@ int main(int argc, char **argv)
 
 	printf("AWS Nitro attestation document verification, single thread, chain cached\n");
 	printf("sample: %s (verify_at %s), %d runs of %.1f s each\n", dir, at_s, runs, secs);
-	printf("%-5s %16s %16s %8s\n", "run", "floor verify/s", "custos verify/s", "ratio");
-	for (int run = 0; run < runs; run++) {
-		double t0, t;
-		long k;
-
-		for (k = 0, t0 = bench_now(); (t = bench_now()) - t0 < secs; k++) {
-			EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-			if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, key) != 1 ||
-			    EVP_DigestVerify(md, der, (size_t)der_len, tbs, n) != 1)
-				bench_die("floor verification failed");
-			EVP_MD_CTX_free(md);
-		}
-		floor_r[run] = (double)k / (t - t0);
-		for (k = 0, t0 = bench_now(); (t = bench_now()) - t0 < secs; k++) {
-			if (cu_verify(v, "nitro", doc, size, &o, &claims, &err) < 0)
-				bench_die(err.message);
-			json_decref(claims);
-		}
-		custos_r[run] = (double)k / (t - t0);
-		ratio[run] = custos_r[run] / floor_r[run];
-		printf("%-5d %16.0f %16.0f %8.3f\n", run + 1, floor_r[run], custos_r[run],
-		       ratio[run]);
-	}
 	{
-		double fm = bench_median(floor_r, runs), cm = bench_median(custos_r, runs);
-		double rm = bench_median(ratio, runs);
+		struct nitro_ctx c = { v, doc, size, &o, key, der, (size_t)der_len, tbs, n };
+		struct bench_pair pair = { nitro_floor, nitro_custos, &c };
 
-		printf("median: floor %.0f/s, custos %.0f/s, ratio %.3f (min %.3f, max %.3f)\n", fm,
-		       cm, rm, ratio[0], ratio[runs - 1]);
+		bench_compare(&pair, runs, secs);
 	}
 	OPENSSL_free(der);
 	ECDSA_SIG_free(sig);

@@ -328,8 +328,8 @@ static int check_realm_binding(const struct cca_token *t, struct cu_error *err)
 {
 	const cbor_item_t *algi = cu_cbor_map_get_int(t->rclaims, K_RAK_HASH);
 	char alg[16] = "";
-	const uint8_t *key, *challenge;
-	size_t kn, cn;
+	const uint8_t *key = NULL, *challenge = NULL;
+	size_t kn = 0, cn = 0;
 	uint8_t h[EVP_MAX_MD_SIZE];
 	unsigned hn = 0;
 	const EVP_MD *md;
@@ -359,8 +359,8 @@ static int cca_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	struct cca_token t;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *realm_key = NULL;
 	json_t *docs = v->collateral->dcap_docs, *c = NULL;
-	const uint8_t *p, *rd;
-	size_t n, rdn;
+	const uint8_t *p = NULL, *rd = NULL;
+	size_t n = 0, rdn = 0;
 	int r, n_keys = 0;
 	bool platform_ok = false;
 
