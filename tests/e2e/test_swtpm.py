@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,26 @@ class Swtpm:
         self.proc.wait(10)
 
 
+def synthetic_log(tpm, sysroot, events):
+    """A TCG crypto-agile event log (Spec ID Event03, SHA-256) of EV_IPL events
+    (pcr, text), written where the agent reads the firmware's log under sysroot,
+    each digest extended into its PCR as firmware would."""
+    spec = (b"Spec ID Event03\0" + struct.pack("<IBBBBI", 0, 0, 2, 0, 2, 1)
+            + struct.pack("<HH", 0x000b, 32) + b"\0")
+    log = struct.pack("<II", 0, 3) + b"\0" * 20 + struct.pack("<I", len(spec)) + spec
+    for pcr, text in events:
+        data = text.encode()
+        digest = hashlib.sha256(data).digest()
+        log += (struct.pack("<III", pcr, 0x0d, 1) + struct.pack("<H", 0x000b) + digest
+                + struct.pack("<I", len(data)) + data)
+        tpm.run("tpm2_pcrextend", f"{pcr}:sha256={digest.hex()}")
+    path = os.path.join(sysroot, "sys/kernel/security/tpm0")
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "binary_bios_measurements"), "wb") as f:
+        f.write(log)
+    return log
+
+
 def attest(srv, tpm, tee_pub, bind_nonce=None):
     st, b, cookie = base.kbs_auth(srv, tee="tpm")
     if st != 200:
@@ -276,6 +297,35 @@ def with_tpm(tmp, tpm, good, tpm2):
         check("custos-agent --attester tpm fetches the secret",
               r.returncode == 0 and open(secret_file, "rb").read() == SECRET
               and oct(os.stat(secret_file).st_mode & 0o777) == "0o600", (r.returncode, r.stderr))
+        # a measured boot: a synthetic firmware log the TPM's PCRs 8 and 9 now hold
+        sysroot = os.path.join(tmp, "sysroot")
+        synthetic_log(tpm, sysroot, [(8, "grub_cmd: linux /vmlinuz root=/dev/vda1 ro"),
+                                     (8, "kernel_cmdline: /vmlinuz root=/dev/vda1 ro"),
+                                     (9, "/boot/vmlinuz")])
+        env = dict(os.environ, CUSTOS_AGENT_SYSROOT=sysroot)
+        r = subprocess.run([AGENT, "token", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
+                            os.path.join(data, "tls/cert.pem"), "--attester", "tpm",
+                            "--tpm-tcti", tpm.tcti, "--tpm-ak", "0x81010004", "--tpm-pcrs",
+                            "0-9,16"], capture_output=True, text=True, env=env)
+        claims = json.loads(base64.urlsafe_b64decode(r.stdout.strip().split(".")[1] + "===")) \
+            if r.returncode == 0 else {}
+        el = claims.get("submods", {}).get("cpu0", {}).get(
+            "ear.veraison.annotated-evidence", {}).get("tpm", {}).get("eventlog", {})
+        check("the agent sends the firmware's event log; custosd replays it into PCRs 8 and 9",
+              8 in el.get("sha256", {}).get("replayed", []) and
+              9 in el.get("sha256", {}).get("replayed", []) and
+              el.get("kernel_cmdline") == "/vmlinuz root=/dev/vda1 ro", (r.stderr, el))
+        log_path = os.path.join(sysroot, "sys/kernel/security/tpm0/binary_bios_measurements")
+        log = bytearray(open(log_path, "rb").read())
+        log[-20] ^= 1  # a byte of the last event's digest: the log no longer replays
+        with open(log_path, "wb") as f:
+            f.write(log)
+        r = subprocess.run([AGENT, "token", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
+                            os.path.join(data, "tls/cert.pem"), "--attester", "tpm",
+                            "--tpm-tcti", tpm.tcti, "--tpm-ak", "0x81010004", "--tpm-pcrs",
+                            "0-9,16"], capture_output=True, text=True, env=env)
+        check("a log that does not replay to the quoted PCRs is refused",
+              r.returncode == 1 and "event log" in r.stderr, r.stderr)
         r = subprocess.run([AGENT, "evidence", "--attester", "tpm", "--tpm-tcti", tpm.tcti,
                             "--tpm-ak", "0x81010004", "--report-data", "c0ffee"],
                            capture_output=True, text=True)
