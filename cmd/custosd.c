@@ -180,6 +180,8 @@ static int serve(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit makes a write fail (EFBIG: the request is refused), not the daemon */
+	signal(SIGXFSZ, SIG_IGN);
 	if (cu_service_start(&svc, &err) < 0) {
 		fprintf(stderr, "%s: cannot start: %s\n", prog, err.message);
 		goto out;
