@@ -23,6 +23,8 @@ swtpm
 swtpm-tools
 tpm2-tools
 valgrind
+clevis
+jose
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev
