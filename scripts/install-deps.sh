@@ -25,6 +25,8 @@ tpm2-tools
 valgrind
 clevis
 jose
+clevis-luks
+cryptsetup-bin
 libcmocka-dev
 libmicrohttpd-dev
 libsqlite3-dev
