@@ -103,14 +103,33 @@ struct request_state {
 	struct timespec start;
 };
 
+static const char *given_header(const struct cu_http_request *r, const char *name)
+{
+	for (const char *const *h = r->headers; h && h[0] && h[1]; h += 2)
+		if (!strcasecmp(h[0], name))
+			return h[1];
+	return NULL;
+}
+
 const char *cu_http_header(const struct cu_http_request *r, const char *name)
 {
+	if (!r->conn)
+		return given_header(r, name);
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *cu_http_cookie(const struct cu_http_request *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+	const char *c, *p;
+	size_t n = strlen(name);
+
+	if (r->conn)
+		return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+	/* "a=1; name=value": the value runs to the end (one cookie of a name is enough here) */
+	for (c = given_header(r, "Cookie"); c && (p = strstr(c, name)); c = p + n)
+		if ((p == c || p[-1] == ' ' || p[-1] == ';') && p[n] == '=')
+			return p + n + 1;
+	return NULL;
 }
 
 static void response_clear(struct cu_http_response *resp)

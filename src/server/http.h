@@ -29,6 +29,12 @@ struct cu_http_request {
 	size_t body_size;
 	struct MHD_Connection *conn;
 	json_t *log; /* fields a handler adds to the request's log line (tenant, decision, tee) */
+	/*
+	 * Without a connection (conn NULL: an in-process caller, the fuzz target),
+	 * the request's headers: NULL-terminated name, value pairs; cookies are
+	 * read from a "Cookie" pair ("name=value; ...").
+	 */
+	const char *const *headers;
 };
 
 #define CU_HTTP_MAX_HEADERS 4
