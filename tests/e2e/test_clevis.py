@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_custosd as base  # noqa: E402
@@ -157,13 +156,7 @@ def swap_cfg(jwe, cfg):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="custos-clevis-")
-    try:
-        run(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{base.passed} passed, {base.failed} failed")
-    sys.exit(1 if base.failed else 0)
+    base.run_main(run, "custos-clevis-")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,17 @@ TEE_PUBKEY = {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW",
               "y": "SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps"}
 
 
+def run_main(run_fn, prefix):
+    """The e2e tests' main: run_fn(tmp) in a fresh temporary directory, then the tally."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        run_fn(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
 def valgrind_wrappers(tmp):
     """With CUSTOS_VALGRIND=DIR, custosd and custos-agent run under valgrind
     (--leak-check=full; definite and indirect leaks and every memory error fail

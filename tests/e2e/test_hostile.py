@@ -25,7 +25,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -301,13 +300,7 @@ def body_of_test(srv, data, pki):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="custosd-hostile-")
-    try:
-        run(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{base.passed} passed, {base.failed} failed")
-    sys.exit(1 if base.failed else 0)
+    base.run_main(run, "custosd-hostile-")
 
 
 if __name__ == "__main__":

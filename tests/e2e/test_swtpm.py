@@ -24,7 +24,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -436,13 +435,7 @@ def enrollment(srv, tmp, data, tpm, tpm2):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="custos-swtpm-")
-    try:
-        run(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{base.passed} passed, {base.failed} failed")
-    sys.exit(1 if base.failed else 0)
+    base.run_main(run, "custos-swtpm-")
 
 
 if __name__ == "__main__":
