@@ -139,6 +139,17 @@ static void response_clear(struct cu_http_response *resp)
 	resp->body_size = 0;
 }
 
+/* What a reply that could not be built says: 503, retry later (its small body if it can). */
+static void out_of_memory(struct cu_http_response *resp)
+{
+	static const char body[] = "{\"error\":\"unavailable\",\"detail\":\"out of memory\"}";
+
+	resp->status = 503;
+	resp->content_type = "application/json";
+	resp->body = strdup(body);
+	resp->body_size = resp->body ? sizeof(body) - 1 : 0;
+}
+
 void cu_http_reply_text(struct cu_http_response *resp, unsigned status, const char *ctype,
                         const char *text)
 {
@@ -148,7 +159,7 @@ void cu_http_reply_text(struct cu_http_response *resp, unsigned status, const ch
 	resp->body = strdup(text);
 	resp->body_size = resp->body ? strlen(text) : 0;
 	if (!resp->body)
-		resp->status = 500;
+		out_of_memory(resp);
 }
 
 void cu_http_reply_json(struct cu_http_response *resp, unsigned status, const json_t *j)
@@ -158,7 +169,7 @@ void cu_http_reply_json(struct cu_http_response *resp, unsigned status, const js
 	response_clear(resp);
 	resp->content_type = "application/json";
 	if (!s) {
-		resp->status = 500;
+		out_of_memory(resp);
 		return;
 	}
 	resp->status = status;

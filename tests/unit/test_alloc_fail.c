@@ -28,74 +28,7 @@
 
 #include "test-util.h"
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-
-static struct {
-	long count;   /* allocations since the scenario began */
-	long fail_at; /* the one to fail; 0: none */
-	int failed;   /* whether it was reached */
-} A;
-
-static int fail_now(void)
-{
-	if (++A.count == A.fail_at) {
-		A.failed = 1;
-		return 1;
-	}
-	return 0;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return fail_now() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return fail_now() ? NULL : __real_strndup(s, n);
-}
-
-static void *ossl_malloc(size_t n, const char *file, int line)
-{
-	(void)file, (void)line;
-	return __wrap_malloc(n);
-}
-
-static void *ossl_realloc(void *p, size_t n, const char *file, int line)
-{
-	(void)file, (void)line;
-	return __wrap_realloc(p, n);
-}
-
-static void ossl_free(void *p, const char *file, int line)
-{
-	(void)file, (void)line;
-	free(p);
-}
+#include "alloc-inject.h"
 
 /* ------------------------------------------------------------ scenarios */
 
@@ -305,9 +238,7 @@ int main(void)
 		cmocka_unit_test(test_policy),
 	};
 
-	/* before anything of OpenSSL allocates */
-	if (!CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free))
-		return 1;
-	json_set_alloc_funcs(__wrap_malloc, free);
+	if (alloc_inject_init() != 0)
+		return 1; /* OpenSSL must be routed here: this test is about its failures too */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
