@@ -276,18 +276,9 @@ int cu_agent_tpm_parse_pcrs(const char *s, uint32_t *ret)
 	return m ? 0 : -1;
 }
 
-static char *b64(const uint8_t *p, size_t n)
-{
-	char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (s)
-		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
-
 static int set_b64(json_t *o, const char *k, const uint8_t *p, size_t n)
 {
-	char *s = b64(p, n);
+	char *s = cu_base64_encode_alloc(p, n);
 	int r = s ? json_object_set_new(o, k, json_string(s)) : -1;
 
 	free(s);

@@ -186,13 +186,9 @@ static int sim_report(const char *tool, const char *pki, const char *measurement
 /* Standard base64 with padding, as Trustee's evidence carries quotes and logs. */
 static json_t *b64_std(const uint8_t *p, size_t n)
 {
-	char *out = malloc(4 * ((n + 2) / 3) + 1);
-	json_t *j;
+	char *out = cu_base64_encode_alloc(p, n);
+	json_t *j = out ? json_string(out) : NULL;
 
-	if (!out || n > INT32_MAX / 2)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	j = json_string(out);
 	free(out);
 	return j;
 }

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include <custos/error.h>
 
 #include "encoding.h"
@@ -195,4 +197,16 @@ void cu_utf8_trim_partial(char *s)
 	                               : 0;
 	if (cont < need)
 		s[i - 1] = '\0';
+}
+
+char *cu_base64_encode_alloc(const uint8_t *in, size_t n)
+{
+	char *out;
+
+	if (n > INT32_MAX / 4 * 3 - 3)
+		return NULL;
+	out = malloc(4 * ((n + 2) / 3) + 1);
+	if (out)
+		EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	return out;
 }

@@ -26,6 +26,9 @@ long cu_hex_decoded_size(const char *in, size_t in_len);
 /* Unpadded base64url (RFC 4648 section 5) of n bytes; newly allocated. */
 char *cu_base64url_encode_alloc(const uint8_t *in, size_t n);
 
+/* Standard base64 (RFC 4648 section 4) with padding, as Trustee's evidence carries it; newly allocated. */
+char *cu_base64_encode_alloc(const uint8_t *in, size_t n);
+
 /*
  * Strict unpadded base64url decode: rejects padding, characters outside the
  * alphabet, impossible lengths and non-zero trailing bits. On success sets

@@ -237,15 +237,14 @@ static int parse_ak(struct tpm_evidence *e, struct cu_error *err)
 		return r;
 	}
 	if (r > 0) {
-		uint8_t *p = e->akpub_raw;
+		const uint8_t *p = e->akpub_raw;
 		size_t n = e->akpub_raw_size;
 
-		/* a TPM2B_PUBLIC is the TPMT_PUBLIC with its size in front */
-		if (n > 2 && (size_t)((p[0] << 8) | p[1]) == n - 2) {
-			memmove(p, p + 2, n - 2);
-			e->akpub_raw_size = n -= 2;
-		}
-		if (!UNMARSHAL(Tss2_MU_TPMT_PUBLIC_Unmarshal, p, n, &e->akpub)) {
+		/* the TPMT_PUBLIC alone, also when a TPM2B_PUBLIC was given (the Name hashes it) */
+		cu_tpm_strip_tpm2b(&p, &n);
+		memmove(e->akpub_raw, p, n);
+		e->akpub_raw_size = n;
+		if (!UNMARSHAL(Tss2_MU_TPMT_PUBLIC_Unmarshal, e->akpub_raw, n, &e->akpub)) {
 			EVP_MD_CTX_free(md);
 			return BAD("ak_public: not a TPMT_PUBLIC or TPM2B_PUBLIC (%zu bytes)", n);
 		}

@@ -177,6 +177,15 @@ void cu_http_reply_json(struct cu_http_response *resp, unsigned status, const js
 	resp->body_size = strlen(s);
 }
 
+void cu_http_reply_error(struct cu_http_response *resp, unsigned status, const char *error,
+                         const char *detail)
+{
+	json_t *j = json_pack("{s:s,s:s}", "error", error, "detail", detail);
+
+	cu_http_reply_json(resp, status, j);
+	json_decref(j);
+}
+
 void cu_http_add_header(struct cu_http_response *resp, const char *name, const char *value)
 {
 	for (size_t i = 0; i < CU_HTTP_MAX_HEADERS; i++)

@@ -54,6 +54,9 @@ const char *cu_http_cookie(const struct cu_http_request *r, const char *name);
 
 /* Replace the response with a JSON body (takes no reference to j). */
 void cu_http_reply_json(struct cu_http_response *resp, unsigned status, const json_t *j);
+/* Replace the response with the JSON error {"error", "detail"}. */
+void cu_http_reply_error(struct cu_http_response *resp, unsigned status, const char *error,
+                         const char *detail);
 /* Replace the response with a plain-text body. */
 void cu_http_reply_text(struct cu_http_response *resp, unsigned status, const char *ctype,
                         const char *text);

@@ -24,15 +24,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static void reply_error(struct cu_http_response *resp, unsigned status, const char *error,
-                        const char *detail)
-{
-	json_t *j = json_pack("{s:s,s:s}", "error", error, "detail", detail);
-
-	cu_http_reply_json(resp, status, j);
-	json_decref(j);
-}
-
 static int64_t now(void)
 {
 	return (int64_t)time(NULL);
@@ -173,7 +164,7 @@ static void h_readyz(void *ctx, struct cu_http_request *req, struct cu_http_resp
 	int n = cu_store_session_purge(svc->store, now(), &err);
 
 	if (n < 0) {
-		reply_error(resp, 503, "not ready", err.message);
+		cu_http_reply_error(resp, 503, "not ready", err.message);
 		return;
 	}
 	cu_http_reply_text(resp, 200, "application/json", "{\"status\":\"ready\"}");
@@ -191,7 +182,7 @@ static void h_metrics(void *ctx, struct cu_http_request *req, struct cu_http_res
 	FILE *f = open_memstream(&buf, &size);
 
 	if (!f) {
-		reply_error(resp, 500, "internal", "out of memory");
+		cu_http_reply_error(resp, 500, "internal", "out of memory");
 		return;
 	}
 	fprintf(f, "# HELP custos_attestations_total Attestations by TEE and outcome.\n"
@@ -241,7 +232,7 @@ static void h_openid(void *ctx, struct cu_http_request *req, struct cu_http_resp
 	if (!host || strpbrk(host, " \"\\/<>") || strlen(host) > 255)
 		host = "localhost";
 	if (asprintf(&jwks_uri, "https://%s/.well-known/jwks.json", host) < 0) {
-		reply_error(resp, 500, "internal", "out of memory");
+		cu_http_reply_error(resp, 500, "internal", "out of memory");
 		return;
 	}
 	j = json_pack("{s:s,s:s,s:[s]}", "issuer", svc->config.issuer, "jwks_uri", jwks_uri,
@@ -264,7 +255,7 @@ static void h_v1_challenge(void *ctx, struct cu_http_request *req, struct cu_htt
 	json_t *j;
 
 	if (cu_server_session_new(svc, "v1", "", &s, &err) < 0) {
-		reply_error(resp, 503, "store", err.message);
+		cu_http_reply_error(resp, 503, "store", err.message);
 		return;
 	}
 	nonce = cu_base64url_encode_alloc(s.nonce, sizeof(s.nonce));
@@ -295,7 +286,7 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 
 	if (cu_json_parse((const char *)req->body, req->body_size, svc->config.max_body, "request",
 	                  &body, &err) < 0) {
-		reply_error(resp, 400, "bad request", err.message);
+		cu_http_reply_error(resp, 400, "bad request", err.message);
 		return;
 	}
 	session = json_string_value(json_object_get(body, "session"));
@@ -304,33 +295,35 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 	runtime = json_object_get(body, "runtime_data");
 	nonce_s = json_string_value(json_object_get(runtime, "nonce"));
 	if (!session || !ev_b64 || !json_is_object(runtime) || !nonce_s) {
-		reply_error(resp, 400, "bad request",
-		            "expected {\"session\", \"evidence\" (base64url), \"runtime_data\": "
-		            "{\"nonce\", ...}}");
+		cu_http_reply_error(
+		    resp, 400, "bad request",
+		    "expected {\"session\", \"evidence\" (base64url), \"runtime_data\": "
+		    "{\"nonce\", ...}}");
 		return;
 	}
 	if (cu_base64url_decode(ev_b64, strlen(ev_b64), &evidence, &ev_size) < 0 ||
 	    cu_base64url_decode(nonce_s, strlen(nonce_s), &nonce, &nonce_size) < 0) {
-		reply_error(resp, 400, "bad request", "evidence and runtime_data.nonce: base64url");
+		cu_http_reply_error(resp, 400, "bad request",
+		                    "evidence and runtime_data.nonce: base64url");
 		return;
 	}
 	if (cu_store_session_get(svc->store, session, now(), &s, &err) < 0 ||
 	    strcmp(s.kind, "v1")) {
-		reply_error(resp, 401, "session",
-		            err.code == CU_ERR_NOT_FOUND || !err.code
-		                ? "unknown or expired session: get a new challenge"
-		                : err.message);
+		cu_http_reply_error(resp, 401, "session",
+		                    err.code == CU_ERR_NOT_FOUND || !err.code
+		                        ? "unknown or expired session: get a new challenge"
+		                        : err.message);
 		cu_session_clear(&s);
 		return;
 	}
 	if (nonce_size != sizeof(s.nonce) || CRYPTO_memcmp(nonce, s.nonce, sizeof(s.nonce))) {
-		reply_error(resp, 401, "nonce",
-		            "runtime_data.nonce is not this session's challenge");
+		cu_http_reply_error(resp, 401, "nonce",
+		                    "runtime_data.nonce is not this session's challenge");
 		cu_session_clear(&s);
 		return;
 	}
 	if (cu_jcs_serialize(runtime, &canon, &canon_size, &err) < 0) {
-		reply_error(resp, 400, "bad request", err.message);
+		cu_http_reply_error(resp, 400, "bad request", err.message);
 		cu_session_clear(&s);
 		return;
 	}
@@ -349,10 +342,10 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 		cu_http_log_set(req, "decision", "rejected");
 		if (cu_server_audit_attestation(svc, "v1", s.id, tee, evidence, ev_size, "rejected",
 		                                err.message, &aerr) < 0)
-			reply_error(resp, 503, "audit", aerr.message);
+			cu_http_reply_error(resp, 503, "audit", aerr.message);
 		else
-			reply_error(resp, err.code == CU_ERR_INVALID_ARG ? 400 : 401,
-			            err.stage ? err.stage : "attestation", err.message);
+			cu_http_reply_error(resp, err.code == CU_ERR_INVALID_ARG ? 400 : 401,
+			                    err.stage ? err.stage : "attestation", err.message);
 		cu_session_clear(&s);
 		return;
 	}
@@ -361,7 +354,7 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 	                                &err) < 0 ||
 	    cu_store_session_set_token(svc->store, s.id, token, &err) < 0) {
 		/* Nothing is acknowledged that is not on record. */
-		reply_error(resp, 503, "store", err.message);
+		cu_http_reply_error(resp, 503, "store", err.message);
 		cu_session_clear(&s);
 		return;
 	}

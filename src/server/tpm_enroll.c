@@ -29,15 +29,6 @@
 #include "service.h"
 #include "tpm_enroll.h"
 
-static void reply_error(struct cu_http_response *resp, unsigned status, const char *error,
-                        const char *detail)
-{
-	json_t *j = json_pack("{s:s,s:s}", "error", error, "detail", detail);
-
-	cu_http_reply_json(resp, status, j);
-	json_decref(j);
-}
-
 static int b64_field(const json_t *body, const char *name, uint8_t **ret, size_t *size)
 {
 	const char *s = json_string_value(json_object_get(body, name));
@@ -48,15 +39,6 @@ static int b64_field(const json_t *body, const char *name, uint8_t **ret, size_t
 	               *size
 	           ? 0
 	           : -1;
-}
-
-static char *b64(const uint8_t *p, size_t n)
-{
-	char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (s)
-		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
 }
 
 void cu_tpm_enroll(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)
@@ -74,32 +56,34 @@ void cu_tpm_enroll(void *ctx, struct cu_http_request *req, struct cu_http_respon
 
 	if (cu_json_parse((const char *)req->body, req->body_size, svc->config.max_body, "request",
 	                  &body, &err) < 0) {
-		reply_error(resp, 400, "bad request", err.message);
+		cu_http_reply_error(resp, 400, "bad request", err.message);
 		return;
 	}
 	if (b64_field(body, "ek_public", &ek, &ek_size) < 0 ||
 	    b64_field(body, "ek_cert", &cert, &cert_size) < 0 ||
 	    b64_field(body, "ak_public", &ak, &ak_size) < 0) {
-		reply_error(resp, 400, "bad request",
-		            "expected {\"ek_public\", \"ek_cert\", \"ak_public\"}, each base64");
+		cu_http_reply_error(
+		    resp, 400, "bad request",
+		    "expected {\"ek_public\", \"ek_cert\", \"ak_public\"}, each base64");
 		return;
 	}
 	if (cu_tpm_ak_for_registration(ak, ak_size, name, &pem, &err) < 0 ||
 	    cu_tpm_check_ek(svc->verifier, ek, ek_size, cert, cert_size, (int64_t)time(NULL),
 	                    ek_desc, sizeof(ek_desc), &err) < 0) {
-		reply_error(resp, 401, err.stage ? err.stage : "tpm", err.message);
+		cu_http_reply_error(resp, 401, err.stage ? err.stage : "tpm", err.message);
 		return;
 	}
 	cu_http_log_set(req, "tee", "tpm");
 	/* the secret is the session's nonce; what to register travels with the session */
 	if (cu_server_session_new(svc, "tpm-enroll", "tpm", &s, &err) < 0) {
-		reply_error(resp, 503, "store", err.message);
+		cu_http_reply_error(resp, 503, "store", err.message);
 		return;
 	}
 	pending = json_pack("{s:s,s:s,s:s}", "ak_name", name, "pem", pem, "ek", ek_desc);
 	text = pending ? json_dumps(pending, JSON_COMPACT) : NULL;
 	if (!text || cu_store_session_set_token(svc->store, s.id, text, &err) < 0) {
-		reply_error(resp, 503, "store", err.message[0] ? err.message : "out of memory");
+		cu_http_reply_error(resp, 503, "store",
+		                    err.message[0] ? err.message : "out of memory");
 		cu_session_clear(&s);
 		return;
 	}
@@ -107,12 +91,12 @@ void cu_tpm_enroll(void *ctx, struct cu_http_request *req, struct cu_http_respon
 	    cu_hex_decode(name, strlen(name), raw_name, strlen(name) / 2) < 0 ||
 	    cu_tpm_make_credential(ek, ek_size, raw_name, strlen(name) / 2, s.nonce,
 	                           sizeof(s.nonce), &cred, &err) < 0) {
-		reply_error(resp, 401, "credential", err.message);
+		cu_http_reply_error(resp, 401, "credential", err.message);
 		cu_session_clear(&s);
 		return;
 	}
-	blob = b64(cred.credential_blob, cred.credential_blob_size);
-	sec = b64(cred.encrypted_secret, cred.encrypted_secret_size);
+	blob = cu_base64_encode_alloc(cred.credential_blob, cred.credential_blob_size);
+	sec = cu_base64_encode_alloc(cred.encrypted_secret, cred.encrypted_secret_size);
 	out = blob && sec ? json_pack("{s:s,s:s,s:s,s:s}", "session", s.id, "ak_name", name,
 	                              "credential_blob", blob, "encrypted_secret", sec)
 	                  : NULL;
@@ -134,28 +118,30 @@ void cu_tpm_activate(void *ctx, struct cu_http_request *req, struct cu_http_resp
 
 	if (cu_json_parse((const char *)req->body, req->body_size, svc->config.max_body, "request",
 	                  &body, &err) < 0) {
-		reply_error(resp, 400, "bad request", err.message);
+		cu_http_reply_error(resp, 400, "bad request", err.message);
 		return;
 	}
 	session = json_string_value(json_object_get(body, "session"));
 	if (!session || b64_field(body, "secret", &secret, &secret_size) < 0) {
-		reply_error(resp, 400, "bad request",
-		            "expected {\"session\", \"secret\" (base64)}");
+		cu_http_reply_error(resp, 400, "bad request",
+		                    "expected {\"session\", \"secret\" (base64)}");
 		return;
 	}
 	cu_http_log_set(req, "tee", "tpm");
 	if (cu_store_session_get(svc->store, session, at, &s, &err) < 0 ||
 	    strcmp(s.kind, "tpm-enroll") || !s.token || !strcmp(s.token, "used")) {
-		reply_error(resp, 401, "session",
-		            "unknown, expired or used enrollment: enroll again (/v1/tpm/enroll)");
+		cu_http_reply_error(
+		    resp, 401, "session",
+		    "unknown, expired or used enrollment: enroll again (/v1/tpm/enroll)");
 		cu_session_clear(&s);
 		return;
 	}
 	if (secret_size != sizeof(s.nonce) || CRYPTO_memcmp(secret, s.nonce, sizeof(s.nonce))) {
 		cu_http_log_set(req, "decision", "rejected");
-		reply_error(resp, 401, "credential",
-		            "the secret is not the one sealed to the EK for this AK: the AK is not "
-		            "in the TPM that holds the EK");
+		cu_http_reply_error(
+		    resp, 401, "credential",
+		    "the secret is not the one sealed to the EK for this AK: the AK is not "
+		    "in the TPM that holds the EK");
 		cu_session_clear(&s);
 		return;
 	}
@@ -170,7 +156,8 @@ void cu_tpm_activate(void *ctx, struct cu_http_request *req, struct cu_http_resp
 	    cu_store_session_set_token(svc->store, s.id, "used", &err) < 0 ||
 	    cu_store_audit_append(svc->store, at, "tpm", rec, NULL, &err) < 0 ||
 	    cu_store_tpm_ak_put(svc->store, name, pem, ek, at, &err) < 0) {
-		reply_error(resp, 503, "store", err.message[0] ? err.message : "out of memory");
+		cu_http_reply_error(resp, 503, "store",
+		                    err.message[0] ? err.message : "out of memory");
 		cu_session_clear(&s);
 		return;
 	}

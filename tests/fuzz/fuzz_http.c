@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: custosd's HTTP endpoints, their request bodies, in
- * process: a data directory made by `custosd init` in a temporary directory,
- * the service loaded (no listener), and the handlers called as the HTTP layer
- * calls them. The first input byte picks the endpoint; the rest is the body:
+ * process (tests/unit/server-harness.c), the handlers called as the HTTP
+ * layer calls them. The first input byte picks the endpoint; the rest is the body:
  *
  *   POST /kbs/v0/auth, POST /kbs/v0/attest (a KBS session's cookie),
  *   POST /v1/attest, POST /v1/tpm/enroll, POST /v1/tpm/activate,
@@ -20,69 +19,30 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/pem.h>
-
-#include "../../src/crypto/jwt.h"
 #include "../../src/server/admin.h"
 #include "../../src/server/http.h"
 #include "../../src/server/kbs.h"
 #include "../../src/server/service.h"
 #include "../../src/server/tpm_enroll.h"
+#include "../unit/server-harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct cu_service svc;
 static char cookie[128], bearer[2048];
 
-static cu_http_handler route(const char *name)
-{
-	for (size_t i = 0; i < cu_n_routes; i++)
-		if (cu_routes[i].name && !strcmp(cu_routes[i].name, name))
-			return cu_routes[i].handler;
-	abort();
-}
-
 static void setup(void)
 {
-	char dir[] = "/tmp/custos-fuzz-http-XXXXXX", path[512];
 	struct cu_error err = { 0 };
 	struct cu_session s = { 0 };
-	EVP_PKEY *pk;
-	json_t *claims;
-	char *tok = NULL;
-	FILE *f;
 
-	if (!mkdtemp(dir))
+	if (th_service_new(&svc, bearer, sizeof(bearer)) < 0)
 		abort();
-	snprintf(path, sizeof(path), "%s/data", dir);
-	if (cu_service_init_dir(path, NULL, &err) < 0)
-		abort();
-	cu_config_defaults(&svc.config);
-	svc.config.data_dir = strdup(path);
-	snprintf(path, sizeof(path), "%s/data/custosd.conf", dir);
-	if (cu_config_load(&svc.config, path, &err) < 0 ||
-	    cu_config_set(&svc.config, "log", "/dev/null", &err) < 0 ||
-	    cu_service_load(&svc, &err) < 0) {
-		fprintf(stderr, "%s\n", err.message);
-		abort();
-	}
-	/* a KBS session to attest in, and an admin's token */
+	/* a KBS session to attest in */
 	if (cu_server_session_new(&svc, "kbs", "snp", &s, &err) < 0)
 		abort();
 	snprintf(cookie, sizeof(cookie), "kbs-session-id=%s", s.id);
 	cu_session_clear(&s);
-	snprintf(path, sizeof(path), "%s/data/keys/admin-key.pem", dir);
-	if (!(f = fopen(path, "re")) || !(pk = PEM_read_PrivateKey(f, NULL, NULL, NULL)))
-		abort();
-	fclose(f);
-	claims = json_pack("{s:s,s:s,s:I,s:I}", "role", "admin", "sub", "fuzz", "iat",
-	                   (json_int_t)time(NULL), "exp", (json_int_t)time(NULL) + 86400);
-	if (!claims || cu_token_sign_pkey(pk, claims, &tok, &err) < 0)
-		abort();
-	snprintf(bearer, sizeof(bearer), "Bearer %s", tok);
-	free(tok);
-	json_decref(claims);
-	EVP_PKEY_free(pk);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -122,9 +82,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.body_size = size - 1;
 	req.log = json_object();
 	req.headers = ep[k].headers == 3 ? bad : hdrs[ep[k].headers];
-	if (ep[k].route)
-		route(ep[k].route)(&svc, &req, &resp);
-	else
+	if (ep[k].route) {
+		cu_http_handler h = th_route(ep[k].route);
+
+		if (!h)
+			abort();
+		h(&svc, &req, &resp);
+	} else
 		cu_admin_handle(&svc, &req, &resp);
 	if (resp.status < 200 || resp.status > 599 || (resp.status >= 500 && resp.status != 503))
 		abort();
@@ -135,11 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		json_decref(j);
 	}
-	free(resp.body);
-	for (int i = 0; i < CU_HTTP_MAX_HEADERS; i++) {
-		free(resp.headers[i][0]);
-		free(resp.headers[i][1]);
-	}
+	th_response_clear(&resp);
 	json_decref(req.log);
 	return 0;
 }

@@ -23,16 +23,9 @@
 
 #include <custos/custos.h>
 
+#include "../../src/base/encoding.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char *b64(const uint8_t *p, size_t n)
-{
-	char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-	if (s)
-		EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
 
 static bool take(const uint8_t **p, size_t *left, const uint8_t **out, size_t *n)
 {
@@ -70,7 +63,8 @@ static char *frame_to_json(const uint8_t *data, size_t size)
 		json_array_append_new(pcrs, json_string(hex));
 		p += sizes[bank];
 	}
-	a = b64(att, an), s = b64(sig, sn), k = b64(pub, pn);
+	a = cu_base64_encode_alloc(att, an), s = cu_base64_encode_alloc(sig, sn),
+	k = cu_base64_encode_alloc(pub, pn);
 	ev = a && s && k ? json_pack("{s:s,s:{s:{s:s,s:s,s:O}}}", "ak_public", k, "quote",
 	                             banks[bank], "attest_body", a, "attest_sig", s, "pcrs", pcrs)
 	                 : NULL;

@@ -20,51 +20,18 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/pem.h>
-
 #include "../../src/base/encoding.h"
-#include "../../src/crypto/jwt.h"
 #include "../../src/server/admin.h"
 #include "../../src/server/http.h"
 #include "../../src/server/kbs.h"
 #include "../../src/server/service.h"
 #include "../../src/store/store.h"
 #include "alloc-inject.h"
+#include "server-harness.h"
 #include "test-util.h"
 
 static struct cu_service svc;
 static char bearer[2048];
-
-static void setup(void)
-{
-	char dir[] = "/tmp/custos-alloc-server-XXXXXX", path[512];
-	struct cu_error err = { 0 };
-	EVP_PKEY *pk;
-	json_t *claims;
-	char *tok = NULL;
-	FILE *f;
-
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/data", dir);
-	assert_int_equal(cu_service_init_dir(path, NULL, &err), 0);
-	cu_config_defaults(&svc.config);
-	svc.config.data_dir = strdup(path);
-	snprintf(path, sizeof(path), "%s/data/custosd.conf", dir);
-	assert_int_equal(cu_config_load(&svc.config, path, &err), 0);
-	assert_int_equal(cu_config_set(&svc.config, "log", "/dev/null", &err), 0);
-	assert_int_equal(cu_service_load(&svc, &err), 0);
-	snprintf(path, sizeof(path), "%s/data/keys/admin-key.pem", dir);
-	assert_non_null(f = fopen(path, "re"));
-	assert_non_null(pk = PEM_read_PrivateKey(f, NULL, NULL, NULL));
-	fclose(f);
-	claims = json_pack("{s:s,s:s,s:I,s:I}", "role", "admin", "sub", "test", "iat",
-	                   (json_int_t)time(NULL), "exp", (json_int_t)time(NULL) + 86400);
-	assert_int_equal(cu_token_sign_pkey(pk, claims, &tok, &err), 0);
-	snprintf(bearer, sizeof(bearer), "Bearer %s", tok);
-	free(tok);
-	json_decref(claims);
-	EVP_PKEY_free(pk);
-}
 
 /* One request, handled as the HTTP layer would; the status. */
 static unsigned call(const char *method, const char *path, const char *body, bool admin)
@@ -82,9 +49,7 @@ static unsigned call(const char *method, const char *path, const char *body, boo
 	if (admin) {
 		cu_admin_handle(&svc, &req, &resp);
 	} else {
-		for (size_t i = 0; i < cu_n_routes; i++)
-			if (cu_routes[i].name && !strcmp(cu_routes[i].name, "kbs_auth"))
-				cu_routes[i].handler(&svc, &req, &resp);
+		th_route("kbs_auth")(&svc, &req, &resp);
 	}
 	st = resp.status;
 	if (st < 200 || st > 599)
@@ -96,11 +61,7 @@ static unsigned call(const char *method, const char *path, const char *body, boo
 			fail_msg("%s %s: %u without a JSON error", method, path, st);
 		json_decref(j);
 	}
-	free(resp.body);
-	for (int i = 0; i < CU_HTTP_MAX_HEADERS; i++) {
-		free(resp.headers[i][0]);
-		free(resp.headers[i][1]);
-	}
+	th_response_clear(&resp);
 	json_decref(req.log);
 	return st;
 }
@@ -193,6 +154,7 @@ int main(void)
 	if (alloc_inject_init() == 1)
 		print_message("# OpenSSL allocated before main (a library's constructor): its "
 		              "allocations are not failed here\n");
-	setup();
+	if (th_service_new(&svc, bearer, sizeof(bearer)) < 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,22 +25,15 @@
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
+#include "../../src/base/encoding.h"
 #include "../../src/evidence/eventlog.h"
 #include "test-util.h"
 
-static char *b64(const uint8_t *p, size_t n)
-{
-	char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-	assert_non_null(s);
-	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
-
 static void set_b64(json_t *o, const char *k, const uint8_t *p, size_t n)
 {
-	char *s = b64(p, n);
+	char *s = cu_base64_encode_alloc(p, n);
 
+	assert_non_null(s);
 	assert_int_equal(json_object_set_new(o, k, json_string(s)), 0);
 	free(s);
 }
