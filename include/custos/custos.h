@@ -89,12 +89,14 @@ struct cu_verify_opts {
 	 */
 	bool insecure_allow_sha1;
 	/*
-	 * Public keys (PEM) that the caller trusts for this call only: TPM
-	 * attestation keys it registered by credential activation (custosd's
-	 * /v1/tpm/enroll). Give only keys the caller has checked itself.
+	 * The caller's registry of TPM attestation keys (keys it registered by
+	 * credential activation: custosd's /v1/tpm/enroll), asked by the AK's
+	 * Name in hex when neither a pinned key nor a certificate vouches for the
+	 * AK: 0 and *ret_pem (malloc'ed) when registered, negative when not.
+	 * NULL: no registry.
 	 */
-	const char *const *trusted_keys;
-	size_t n_trusted_keys;
+	int (*registered_ak)(void *ctx, const char *name_hex, char **ret_pem);
+	void *registered_ak_ctx;
 };
 
 /*

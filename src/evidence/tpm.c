@@ -767,15 +767,22 @@ static int trusted_ak(cu_verifier *v, struct tpm_evidence *e, const struct cu_ve
 			pthread_mutex_unlock(&v->lock);
 			return set_trust(ak, "key", NULL, err);
 		}
-	/* keys the caller registered (credential activation): not remembered here */
-	for (size_t i = 0; i < opts->n_trusted_keys; i++) {
-		const char *pem = opts->trusted_keys[i];
-		_cleanup_(BIO_freep) BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
-		_cleanup_(EVP_PKEY_freep) EVP_PKEY *k =
-		    bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	/* a key the caller registered (credential activation), by the AK's Name: asked each
+	 * time, not remembered here, so that the caller's registry stays the authority */
+	if (opts->registered_ak && json_is_string(json_object_get(ak, "name"))) {
+		_cleanup_free_ char *pem = NULL;
 
-		if (k && EVP_PKEY_eq(k, e->ak) == 1)
-			return set_trust(ak, "registered", NULL, err);
+		if (opts->registered_ak(opts->registered_ak_ctx,
+		                        json_string_value(json_object_get(ak, "name")),
+		                        &pem) == 0 &&
+		    pem) {
+			_cleanup_(BIO_freep) BIO *bio = BIO_new_mem_buf(pem, -1);
+			_cleanup_(EVP_PKEY_freep) EVP_PKEY *k =
+			    bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+
+			if (k && EVP_PKEY_eq(k, e->ak) == 1)
+				return set_trust(ak, "registered", NULL, err);
+		}
 	}
 	if (!e->ak_cert)
 		return cu_fail(

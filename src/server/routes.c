@@ -89,16 +89,9 @@ int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char
 	o.report_data = report_data;
 	o.report_data_size = sizeof(report_data);
 	const char *format = in->format ? in->format : cu_detect_format(in->evidence, in->size);
-	/* a TPM AK registered by credential activation is trusted for this call */
-	_cleanup_free_ char *registered = NULL;
-	const char *trusted[1];
-
-	if (format && !strcmp(format, "tpm") &&
-	    cu_tpm_registered_ak(svc, in->evidence, in->size, &registered) == 1) {
-		trusted[0] = registered;
-		o.trusted_keys = trusted;
-		o.n_trusted_keys = 1;
-	}
+	/* TPM AKs registered by credential activation are looked up by the verifier */
+	o.registered_ak = cu_tpm_registered_ak;
+	o.registered_ak_ctx = svc;
 
 	r = cu_verify(svc->verifier, in->format, in->evidence, in->size, &o, &claims, err);
 	if (r < 0) {

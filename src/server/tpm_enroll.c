@@ -167,22 +167,9 @@ void cu_tpm_activate(void *ctx, struct cu_http_request *req, struct cu_http_resp
 	cu_session_clear(&s);
 }
 
-int cu_tpm_registered_ak(struct cu_service *svc, const uint8_t *evidence, size_t size,
-                         char **ret_pem)
+int cu_tpm_registered_ak(void *ctx, const char *name_hex, char **ret_pem)
 {
-	json_auto_t *ev = NULL;
-	_cleanup_free_ uint8_t *ak = NULL;
-	size_t ak_size = 0;
-	uint8_t name[66];
-	size_t nn = 0;
-	char hex[2 * 66 + 1];
+	struct cu_service *svc = ctx;
 
-	*ret_pem = NULL;
-	if (cu_json_parse((const char *)evidence, size, size + 1, "evidence", &ev, NULL) < 0 ||
-	    b64_field(ev, "ak_public", &ak, &ak_size) < 0)
-		return 0;
-	if (cu_tpm_public_name(ak, ak_size, name, &nn, NULL) < 0)
-		return 0;
-	cu_hex_encode(name, nn, hex);
-	return cu_store_tpm_ak_get(svc->store, hex, ret_pem, NULL) == 0 ? 1 : 0;
+	return cu_store_tpm_ak_get(svc->store, name_hex, ret_pem, NULL);
 }
