@@ -18,6 +18,8 @@ curl
 libjansson-dev
 libjose-dev
 libcbor-dev
+libxml2-dev
+libxmlsec1-dev
 libtss2-dev
 swtpm
 swtpm-tools

@@ -83,6 +83,16 @@
 #define CU_LIMIT_HTTP_BODY    (1024u * 1024u)
 #define CU_LIMIT_HTTP_HEADERS (32u * 1024u)
 
+/* NVIDIA GPU evidence: devices in one evidence list, SPDM measurement blocks, opaque fields. */
+#define CU_LIMIT_GPU_DEVICES 16u
+#define CU_LIMIT_SPDM_BLOCKS 255u
+#define CU_LIMIT_SPDM_OPAQUE 4096u
+
+/* Reference integrity manifests (SWID tags, XML): one document, measurements, alternatives. */
+#define CU_LIMIT_RIM_SIZE         (1024u * 1024u)
+#define CU_LIMIT_RIM_MEASUREMENTS 256u
+#define CU_LIMIT_RIM_ALTERNATIVES 16u
+
 /* custosd: one stored secret. */
 #define CU_LIMIT_RESOURCE_SIZE (64u * 1024u)
 

@@ -14,6 +14,7 @@
 #include "../base/limits.h"
 #include "../crypto/openssl-util.h"
 #include "../crypto/x509.h"
+#include "../evidence/nvgpu.h"
 #include "collateral.h"
 #include "dcap_collateral.h"
 #include "snp_certtable.h"
@@ -88,6 +89,21 @@ static int parse_any(const uint8_t *buf, size_t size, STACK_OF(X509) * *certs,
 		EVP_PKEY_free(k);
 		if ((!*docs && !(*docs = json_array())) ||
 		    !(d = json_pack("{s:s,s:s%}", "kind", "public_key", "pem", buf, size)) ||
+		    json_array_append_new(*docs, d) < 0)
+			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
+		return 1;
+	}
+	/* An NVIDIA RIM (SWID tag): its signature is checked now, its text kept. */
+	if (cu_rim_detect(buf, size)) {
+		struct cu_rim rim;
+		json_t *d;
+		int r = cu_rim_parse(buf, size, &rim, err);
+
+		if (r < 0)
+			return r;
+		cu_rim_done(&rim);
+		if ((!*docs && !(*docs = json_array())) ||
+		    !(d = json_pack("{s:s,s:s%}", "kind", "swid_rim", "xml", buf, size)) ||
 		    json_array_append_new(*docs, d) < 0)
 			return cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
 		return 1;

@@ -39,6 +39,7 @@ enum cu_format_id {
 	CU_FORMAT_TPM,
 	CU_FORMAT_AZ_SNP_VTPM,
 	CU_FORMAT_AZ_TDX_VTPM,
+	CU_FORMAT_NVGPU,
 	_CU_FORMAT_MAX,
 };
 
@@ -60,6 +61,7 @@ extern const struct cu_evidence_ops cu_cca_ops;
 extern const struct cu_evidence_ops cu_tpm_ops;
 extern const struct cu_evidence_ops cu_az_snp_vtpm_ops;
 extern const struct cu_evidence_ops cu_az_tdx_vtpm_ops;
+extern const struct cu_evidence_ops cu_nvgpu_ops;
 
 /*
  * The per-verifier state of format `slot` for the verifier's current

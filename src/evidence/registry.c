@@ -22,10 +22,11 @@ static const struct cu_evidence_ops *const formats[_CU_FORMAT_MAX] = {
 	[CU_FORMAT_TPM] = &cu_tpm_ops,
 	[CU_FORMAT_AZ_SNP_VTPM] = &cu_az_snp_vtpm_ops,
 	[CU_FORMAT_AZ_TDX_VTPM] = &cu_az_tdx_vtpm_ops,
+	[CU_FORMAT_NVGPU] = &cu_nvgpu_ops,
 };
 
 static const char *const format_names[] = { "snp", "tdx",         "sgx",         "nitro", "cca",
-	                                    "tpm", "az-snp-vtpm", "az-tdx-vtpm", NULL };
+	                                    "tpm", "az-snp-vtpm", "az-tdx-vtpm", "nvgpu", NULL };
 
 CU_EXPORT const char *const *cu_formats(void)
 {
