@@ -53,6 +53,9 @@ int cu_rim_parse(const uint8_t *xml, size_t size, struct cu_rim *ret,
                  struct cu_error *err) _must_check_;
 void cu_rim_done(struct cu_rim *rim);
 
+/* libxml2 and xmlsec1 (OpenSSL) initialised, once per process; false when they failed. */
+bool cu_xmlsec_ready(void);
+
 /* Whether a buffer looks like a SWID tag (collateral classification). */
 bool cu_rim_detect(const uint8_t *buf, size_t size);
 

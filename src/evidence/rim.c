@@ -60,6 +60,12 @@ static void xmlsec_init(void)
 	xmlsec_ready = true;
 }
 
+bool cu_xmlsec_ready(void)
+{
+	pthread_once(&xmlsec_once, xmlsec_init);
+	return xmlsec_ready;
+}
+
 bool cu_rim_detect(const uint8_t *buf, size_t size)
 {
 	static const char tag[] = "<SoftwareIdentity";
@@ -334,8 +340,7 @@ int cu_rim_parse(const uint8_t *xml, size_t size, struct cu_rim *ret, struct cu_
 	if (size > CU_LIMIT_RIM_SIZE)
 		return cu_fail(err, CU_ERR_TOO_LARGE, "rim", "rim: %zu bytes, limit is %u", size,
 		               CU_LIMIT_RIM_SIZE);
-	pthread_once(&xmlsec_once, xmlsec_init);
-	if (!xmlsec_ready)
+	if (!cu_xmlsec_ready())
 		return cu_fail(err, CU_ERR_INTERNAL, "rim", "rim: xmlsec1 did not initialise");
 	/* No entities substituted, no DTD loaded, nothing from the network. */
 	doc = xmlReadMemory((const char *)xml, (int)size, "rim.xml", NULL,
