@@ -19,7 +19,9 @@
 #include "../base/jcs.h"
 #include "../base/json.h"
 #include "../crypto/sig.h"
+#include "../base/limits.h"
 #include "../evidence/dcap_trustee.h"
+#include "../evidence/nvgpu.h"
 #include "../evidence/snp_trustee.h"
 #include "kbs.h"
 #include "service.h"
@@ -182,18 +184,66 @@ static void kbs_evidence_clear(struct kbs_evidence *e)
 	free(e->doc);
 }
 
+/*
+ * Trustee's additional_evidence: a JSON *string* holding a map tee ->
+ * evidence. NVIDIA GPUs ("nvidia": {"device_evidence_list": [...]}) become
+ * *ret_gpus, each to be bound to SHA-384(JCS({"nonce", "tee-pubkey"})) in
+ * gpu_digest. Any other member is refused: evidence we cannot check must not
+ * ride along unchecked in a result that seems to cover it.
+ */
+static int additional_evidence(const json_t *additional, const char *nonce, const json_t *pubkey,
+                               json_t **ret_gpus, uint8_t gpu_digest[48], struct cu_error *err)
+{
+	const char *text = json_string_value(additional);
+	json_auto_t *map = NULL, *binding = NULL;
+	_cleanup_free_ char *canon = NULL;
+	size_t canon_size;
+	const char *tee;
+	json_t *ev;
+	int r;
+
+	*ret_gpus = NULL;
+	if (!text || !text[0])
+		return 0;
+	if ((r = cu_json_parse(text, strlen(text), CU_LIMIT_HTTP_BODY, "additional_evidence", &map,
+	                       err)) < 0)
+		return r;
+	if (!json_is_object(map))
+		return cu_fail(err, CU_ERR_MALFORMED, "parse",
+		               "additional_evidence: expected a JSON object {tee: evidence}");
+	json_object_foreach (map, tee, ev) {
+		if (strcmp(tee, "nvidia") && strcmp(tee, "nvgpu"))
+			return cu_fail(
+			    err, CU_ERR_UNSUPPORTED, "parse",
+			    "additional_evidence: tee \"%.40s\" is not supported (nvidia "
+			    "is)",
+			    tee);
+		if (*ret_gpus)
+			return cu_fail(err, CU_ERR_MALFORMED, "parse",
+			               "additional_evidence: GPU evidence given twice");
+		if ((r = cu_nvgpu_split(ev, ret_gpus, err)) < 0)
+			return r;
+	}
+	binding = json_pack("{s:s,s:O}", "nonce", nonce, "tee-pubkey", pubkey);
+	if (!binding || (r = cu_jcs_serialize(binding, &canon, &canon_size, err)) < 0)
+		return binding ? r : cu_fail(err, CU_ERR_NOMEM, "parse", "out of memory");
+	cu_sha384(canon, canon_size, gpu_digest);
+	return 0;
+}
+
 void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_response *resp)
 {
 	struct cu_service *svc = ctx;
 	struct cu_error err = { 0 };
 	struct cu_session s = { 0 };
 	struct kbs_evidence ev = { 0 };
-	json_auto_t *body = NULL, *binding = NULL, *trace = NULL, *out = NULL, *runtime = NULL;
+	json_auto_t *body = NULL, *binding = NULL, *trace = NULL, *out = NULL, *runtime = NULL,
+	            *gpus = NULL;
 	const json_t *rt, *teev, *pubkey, *additional;
 	const char *cookie = cu_http_cookie(req, "kbs-session-id"), *nonce, *status = NULL;
 	_cleanup_free_ char *canon = NULL, *token = NULL;
 	size_t canon_size;
-	uint8_t digest[48];
+	uint8_t digest[48], gpu_digest[48];
 	char want_nonce[64];
 	const uint8_t *extra[CU_SNP_TRUSTEE_MAX_CERTS];
 	int64_t now = (int64_t)time(NULL);
@@ -251,6 +301,10 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 		goto out;
 	}
 	cu_sha384(canon, canon_size, digest);
+	if (additional_evidence(additional, nonce, pubkey, &gpus, gpu_digest, &err) < 0) {
+		kbs_error(resp, 401, "AttestationError", err.message);
+		goto out;
+	}
 	if (primary_evidence(s.tee, json_object_get(teev, "primary_evidence"), &ev, &err) < 0) {
 		kbs_error(resp, 401, "AttestationError", err.message);
 		goto out;
@@ -272,6 +326,8 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 			.n_extra = ev.snp.n_certs,
 			.eventlog = ev.dcap.eventlog,
 			.eventlog_size = ev.dcap.eventlog_size,
+			.gpus = gpus,
+			.gpu_binding = gpu_digest,
 		};
 		if (cu_server_attest(svc, &in, &token, &trace, &status, &err) < 0) {
 			struct cu_error aerr = { 0 };

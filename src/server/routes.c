@@ -62,6 +62,62 @@ int cu_server_session_new(struct cu_service *svc, const char *kind, const char *
 	return 0;
 }
 
+/* The worst EAR status over the submodules. */
+static enum cu_ear_status worst_status(const json_t *submods)
+{
+	enum cu_ear_status worst = CU_EAR_NONE;
+	const char *name;
+	const json_t *sm;
+
+	json_object_foreach ((json_t *)submods, name, sm)
+		for (enum cu_ear_status e = CU_EAR_NONE; e <= CU_EAR_CONTRAINDICATED; e++)
+			if (!strcmp(cu_ear_status_name(e),
+			            json_string_value(json_object_get(sm, "ear.status")) ?: "") &&
+			    e > worst)
+				worst = e;
+	return worst;
+}
+
+/*
+ * Each additional GPU verified (bound to in->gpu_binding) and appraised with
+ * the GPU appraisal policy into submodule gpu<i>. One that fails fails the
+ * whole attestation: a result must never cover less than was presented.
+ */
+static int attest_gpus(struct cu_service *svc, const struct cu_attest_in *in, int64_t at,
+                       json_t *submods, struct cu_error *err)
+{
+	struct cu_verify_opts o = { .at = at,
+		                    .report_data = in->gpu_binding,
+		                    .report_data_size = 48 };
+	const json_t *dev;
+	size_t i;
+	int r;
+
+	json_array_foreach (in->gpus, i, dev) {
+		json_auto_t *claims = NULL, *submod = NULL;
+		_cleanup_free_ char *text = json_dumps(dev, JSON_COMPACT);
+		char name[32], msg[CU_ERROR_MESSAGE_MAX];
+
+		snprintf(name, sizeof(name), "gpu%zu", i);
+		if (!text)
+			return cu_fail(err, CU_ERR_NOMEM, "gpu", "out of memory");
+		r = cu_verify(svc->verifier, "nvgpu", (const uint8_t *)text, strlen(text), &o,
+		              &claims, err);
+		if (r == 0)
+			r = cu_appraise(svc->gpu_appraisal, claims, at, &submod, NULL, err);
+		if (r < 0) {
+			if (err) {
+				snprintf(msg, sizeof(msg), "%s: %.280s", name, err->message);
+				memcpy(err->message, msg, sizeof(msg));
+			}
+			return r;
+		}
+		if (json_object_set(submods, name, submod) < 0)
+			return cu_fail(err, CU_ERR_NOMEM, "ear", "ear: out of memory");
+	}
+	return 0;
+}
+
 /*
  * Verify evidence bound to SHA-384(binding) (zero-padded to 64 bytes),
  * appraise it, and sign the attestation result. `runtime` joins the claims as
@@ -106,15 +162,15 @@ int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char
 	submods = json_pack("{s:O}", "cpu0", submod);
 	if (!submods)
 		return cu_fail(err, CU_ERR_NOMEM, "ear", "ear: out of memory");
+	if (in->gpus && (r = attest_gpus(svc, in, o.at, submods, err)) < 0) {
+		cu_service_count_attestation(svc, format, "rejected");
+		return r;
+	}
 	if ((r = cu_ear_new(submods, &eo, &ear, err)) < 0 ||
 	    (r = cu_token_sign(svc->key, ear, ret_token, err)) < 0)
 		return r;
-	/* The static name of the status: the submodule is freed on return. */
-	*ret_status = cu_ear_status_name(CU_EAR_NONE);
-	for (enum cu_ear_status e = CU_EAR_NONE; e <= CU_EAR_CONTRAINDICATED; e++)
-		if (!strcmp(cu_ear_status_name(e),
-		            json_string_value(json_object_get(submod, "ear.status")) ?: ""))
-			*ret_status = cu_ear_status_name(e);
+	/* The worst status of the submodules, by its static name. */
+	*ret_status = cu_ear_status_name(worst_status(submods));
 	cu_service_count_attestation(svc, format, *ret_status);
 	return 0;
 }
@@ -182,10 +238,12 @@ static void h_metrics(void *ctx, struct cu_http_request *req, struct cu_http_res
 	           "# TYPE custos_attestations_total counter\n");
 	size_t n_formats = 0;
 
-	while (n_formats < 7 && formats[n_formats])
+	while (n_formats < CU_METRIC_TEES - 1 && formats[n_formats])
 		n_formats++;
-	for (size_t t = 0; t < 8; t++) {
-		const char *tee = t < n_formats ? formats[t] : t == 7 ? "unknown" : NULL;
+	for (size_t t = 0; t < CU_METRIC_TEES; t++) {
+		const char *tee = t < n_formats             ? formats[t]
+		                  : t == CU_METRIC_TEES - 1 ? "unknown"
+		                                            : NULL;
 
 		for (size_t o = 0; tee && o < CU_ATTEST_OUTCOMES; o++)
 			fprintf(f, "custos_attestations_total{tee=\"%s\",outcome=\"%s\"} %llu\n",

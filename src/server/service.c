@@ -53,6 +53,7 @@ void cu_config_free(struct cu_config *c)
 		          &c->tls_key,
 		          &c->signing_key,
 		          &c->appraisal_policy,
+		          &c->gpu_appraisal_policy,
 		          &c->refvalues,
 		          &c->insecure_test_root,
 		          &c->database,
@@ -191,6 +192,8 @@ int cu_config_set(struct cu_config *c, const char *key, const char *value, struc
 			{ "tls_key", offsetof(struct cu_config, tls_key) },
 			{ "signing_key", offsetof(struct cu_config, signing_key) },
 			{ "appraisal_policy", offsetof(struct cu_config, appraisal_policy) },
+			{ "gpu_appraisal_policy",
+			  offsetof(struct cu_config, gpu_appraisal_policy) },
 			{ "refvalues", offsetof(struct cu_config, refvalues) },
 			{ "insecure_test_root", offsetof(struct cu_config, insecure_test_root) },
 			{ "database", offsetof(struct cu_config, database) },
@@ -370,6 +373,8 @@ static const char default_config[] =
     "tls_key = tls/key.pem\n"
     "signing_key = keys/ear-signing-key.json\n"
     "appraisal_policy = policies/appraisal.json\n"
+    "# NVIDIA GPUs attested with the CPU (KBS additional evidence): their submodules.\n"
+    "gpu_appraisal_policy = policies/appraisal-gpu.json\n"
     "refvalues = refvalues.json\n"
     "database = custosd.db\n"
     "# Key-encryption key for stored secrets, and the public key that signs admin tokens.\n"
@@ -400,6 +405,25 @@ static const char default_appraisal[] =
     "\"approved\", \"fail\": \"unsafe\" },\n"
     "    \"runtime-opaque\": { \"when\": { \"claim\": \"debug\", \"equals\": false }, \"pass\": "
     "\"encrypted\", \"fail\": \"visible\" }\n"
+    "  }\n"
+    "}\n";
+
+/*
+ * GPU submodules: a genuine NVIDIA GPU whose measurements all match its
+ * driver and VBIOS RIMs. Also the policy when gpu_appraisal_policy is unset.
+ */
+static const char default_gpu_appraisal[] =
+    "{\n"
+    "  \"version\": 1,\n"
+    "  \"kind\": \"appraisal\",\n"
+    "  \"id\": \"default-gpu\",\n"
+    "  \"description\": \"custosd init: a genuine NVIDIA GPU whose measurements match its "
+    "driver and VBIOS RIMs\",\n"
+    "  \"trustworthiness\": {\n"
+    "    \"hardware\": { \"when\": { \"claim\": \"tee\", \"equals\": \"nvidia-gpu\" }, "
+    "\"pass\": \"genuine\", \"fail\": \"unrecognized\" },\n"
+    "    \"executables\": { \"when\": { \"claim\": \"gpu.rim.result\", \"equals\": "
+    "\"match\" }, \"pass\": \"approved_runtime\", \"fail\": \"unrecognized\" }\n"
     "  }\n"
     "}\n";
 
@@ -475,6 +499,7 @@ int cu_service_init_dir(const char *dir, FILE *out, struct cu_error *err)
 	OPENSSL_cleanse(hex, sizeof(hex));
 	WRITE("custosd.conf", default_config, strlen(default_config));
 	WRITE("policies/appraisal.json", default_appraisal, strlen(default_appraisal));
+	WRITE("policies/appraisal-gpu.json", default_gpu_appraisal, strlen(default_gpu_appraisal));
 	WRITE("refvalues.json", default_refvalues, strlen(default_refvalues));
 #undef WRITE
 
@@ -623,6 +648,19 @@ int cu_service_load(struct cu_service *svc, struct cu_error *err)
 	if ((r = cu_policy_load_file(&svc->appraisal, c->appraisal_policy, svc->refvalues, err)) <
 	    0)
 		return r;
+	if (c->gpu_appraisal_policy)
+		r = cu_policy_load_file(&svc->gpu_appraisal, c->gpu_appraisal_policy,
+		                        svc->refvalues, err);
+	else
+		r = cu_policy_load(&svc->gpu_appraisal, default_gpu_appraisal,
+		                   strlen(default_gpu_appraisal), svc->refvalues, err);
+	if (r < 0)
+		return r;
+	if (cu_policy_get_kind(svc->gpu_appraisal) != CU_POLICY_APPRAISAL)
+		return cu_fail(err, CU_ERR_INVALID_ARG, STAGE,
+		               "%s: gpu_appraisal_policy must be an appraisal policy (kind "
+		               "\"appraisal\")",
+		               c->gpu_appraisal_policy);
 	if (c->kek_pkcs11_module) {
 		if (!c->kek_pkcs11_token || !c->kek_pkcs11_pin_file)
 			return cu_fail(err, CU_ERR_INVALID_ARG, STAGE,
@@ -692,6 +730,7 @@ void cu_service_stop(struct cu_service *svc)
 	json_decref(svc->jwks);
 	cu_signing_key_free(svc->key);
 	cu_policy_free(svc->appraisal);
+	cu_policy_free(svc->gpu_appraisal);
 	cu_refvalues_free(svc->refvalues);
 	json_decref(svc->admin_jwks);
 	cu_kek_wipe(&svc->kek);
@@ -739,9 +778,9 @@ void cu_service_count_attestation(struct cu_service *svc, const char *tee, const
 		                                                  "contraindicated", "none",
 		                                                  "rejected" };
 	const char *const *formats = cu_formats();
-	size_t t = 7, o = 4;
+	size_t t = CU_METRIC_TEES - 1, o = 4;
 
-	for (size_t i = 0; formats[i] && i < 7; i++)
+	for (size_t i = 0; formats[i] && i < CU_METRIC_TEES - 1; i++)
 		if (tee && !strcmp(formats[i], tee))
 			t = i;
 	for (size_t i = 0; i < CU_ATTEST_OUTCOMES; i++)

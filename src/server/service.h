@@ -26,11 +26,12 @@ struct cu_config {
 	size_t max_body, max_header_size;
 	int64_t session_lifetime, token_lifetime;
 	char *issuer;
-	char *tls_cert, *tls_key; /* paths */
-	char *signing_key;        /* path */
-	char *appraisal_policy;   /* path */
-	char *refvalues;          /* path, optional */
-	char **collateral;        /* paths */
+	char *tls_cert, *tls_key;   /* paths */
+	char *signing_key;          /* path */
+	char *appraisal_policy;     /* path */
+	char *gpu_appraisal_policy; /* path, optional: GPU submodules (built-in default) */
+	char *refvalues;            /* path, optional */
+	char **collateral;          /* paths */
 	size_t n_collateral;
 	char *insecure_test_root; /* path: INSECURE */
 	char *database;           /* path */
@@ -53,6 +54,8 @@ int cu_config_load(struct cu_config *c, const char *path, struct cu_error *err) 
 int cu_config_set(struct cu_config *c, const char *key, const char *value,
                   struct cu_error *err) _must_check_;
 
+/* Formats counted by /metrics, "unknown" last. */
+#define CU_METRIC_TEES     16
 #define CU_ATTEST_OUTCOMES 5 /* affirming, warning, contraindicated, none, rejected */
 #define CU_RELEASE_TEES    8 /* the TEE names of DESIGN.md's claim "tee", and "unknown" */
 extern const char *const cu_release_tees[CU_RELEASE_TEES];
@@ -61,6 +64,7 @@ struct cu_service {
 	struct cu_config config;
 	cu_verifier *verifier;
 	cu_policy *appraisal;
+	cu_policy *gpu_appraisal; /* appraises the gpuN submodules of a composite attestation */
 	cu_refvalues *refvalues;
 	struct cu_kek kek;
 	json_t *admin_jwks;
@@ -71,7 +75,7 @@ struct cu_service {
 	FILE *log;
 	bool insecure;
 	/* custos_attestations_total{tee, outcome} */
-	uint64_t attestations[8][CU_ATTEST_OUTCOMES];
+	uint64_t attestations[CU_METRIC_TEES][CU_ATTEST_OUTCOMES];
 	/* custos_releases_total{outcome}: denied, allowed */
 	uint64_t releases[CU_RELEASE_TEES][2];
 };
@@ -111,6 +115,13 @@ struct cu_attest_in {
 	size_t n_extra;
 	const uint8_t *eventlog; /* a measured-boot log that came with the evidence */
 	size_t eventlog_size;
+	/*
+	 * Additional devices (NVIDIA GPUs, Trustee's device_evidence_list
+	 * members), each bound to gpu_binding (SHA-384, truncated to the SPDM
+	 * nonce): they become submodules gpu0, gpu1, ... of the same EAR.
+	 */
+	const json_t *gpus;
+	const uint8_t *gpu_binding;
 };
 
 /* Verify, appraise and sign: the EAR token, the explanation and the status name. */

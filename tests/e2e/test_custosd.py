@@ -30,6 +30,7 @@ import urllib.request
 
 CUSTOSD, CUSTOS, SIM, JWE_TOOL = sys.argv[1:5]
 DCAP_SIM = os.path.join(os.path.dirname(SIM), "custos-dcap-sim")
+GPU_SIM = os.path.join(os.path.dirname(SIM), "custos-gpu-sim")
 TDX_MRTD = "7d" * 48  # custos-dcap-sim's TD
 passed = failed = 0
 
@@ -221,9 +222,14 @@ def run(tmp):
     subprocess.run([DCAP_SIM, "init", dsim], check=True, capture_output=True)
     for f in os.listdir(os.path.join(dsim, "collateral")):
         shutil.copy(os.path.join(dsim, "collateral", f), os.path.join(data, "collateral"))
+    gsim = os.path.join(tmp, "gpu-sim")
+    subprocess.run([GPU_SIM, "init", gsim], check=True, capture_output=True)
+    for f in os.listdir(os.path.join(gsim, "collateral")):
+        shutil.copy(os.path.join(gsim, "collateral", f), os.path.join(data, "collateral"))
     roots = os.path.join(tmp, "test-roots.pem")
     with open(roots, "w") as f:
-        f.write(open(os.path.join(pki, "ark.pem")).read() + open(os.path.join(dsim, "root.pem")).read())
+        f.write(open(os.path.join(pki, "ark.pem")).read() + open(os.path.join(dsim, "root.pem")).read()
+                + open(os.path.join(gsim, "root.pem")).read())
     for f in ("ask.pem",):
         shutil.copy(os.path.join(pki, f), os.path.join(data, "collateral"))
     shutil.copy(os.path.join(pki, "vcek.pem"), os.path.join(data, "collateral"))
@@ -253,6 +259,7 @@ def run(tmp):
         ops(srv)
         native(srv, pki, pki2, tmp)
         kbs(srv, pki)
+        kbs_gpus(srv, pki, gsim, tmp)
         releases(srv, data, pki, tmp)
         tdx_guest(srv, data, dsim, tmp)
         metrics_and_logs(srv)
@@ -576,7 +583,8 @@ def kbs(srv, pki):
     check("kbs: malformed attestation: 401 SerdeError", st == 401 and err_kind(b) == "SerdeError",
           b)
     st, b, _ = kbs_attest(srv, pki, cookie, ch["nonce"], additional='{"gpu":"x"}')
-    check("kbs: additional evidence is part of the binding", st == 200, b)
+    check("kbs: additional evidence of a TEE Custos cannot check is refused by name",
+          st == 401 and b'"gpu"' in b.replace(b'\\', b''), b)
     st, b, cookie = kbs_auth(srv)
     ch = json.loads(b)
     st, b, _ = kbs_attest(srv, pki, cookie, ch["nonce"], with_chain=False)
@@ -594,6 +602,99 @@ def kbs(srv, pki):
     st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
     check("kbs: a report changed in transit fails its signature", st == 401 and b"signature" in b,
           b)
+
+
+def gpu_device(gsim, nonce, pubkey=TEE_PUBKEY, **kw):
+    """custos-gpu-sim's device evidence bound as Trustee binds additional devices:
+    SHA-384(JCS({"nonce", "tee-pubkey"})), truncated to the 32-byte SPDM nonce."""
+    rd = hashlib.sha384(jcs({"nonce": nonce, "tee-pubkey": pubkey})).hexdigest()
+    args = [GPU_SIM, "evidence", gsim, "--nonce", rd]
+    for k, v in kw.items():
+        args += ["--" + k, v]
+    return json.loads(subprocess.run(args, capture_output=True, check=True, text=True).stdout)
+
+
+def token_claims(token):
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+
+
+def kbs_gpus(srv, pki, gsim, tmp):
+    """Composite attestation: an SNP guest with two simulated H100s in one KBS attestation,
+    one EAR with submodules cpu0, gpu0, gpu1; release policies over all of them."""
+    st, b, cookie = kbs_auth(srv)
+    nonce = json.loads(b)["nonce"]
+    gpus = [gpu_device(gsim, nonce, uuid="GPU-0"), gpu_device(gsim, nonce, uuid="GPU-1")]
+    additional = json.dumps({"nvidia": {"device_evidence_list": gpus}})
+    st, b, _ = kbs_attest(srv, pki, cookie, nonce, additional=additional)
+    check("kbs: CPU + 2 GPUs attest together", st == 200, b[:300])
+    token = json.loads(b).get("token", "") if st == 200 else ""
+    sub = token_claims(token).get("submods", {}) if token else {}
+    check("one EAR with submodules cpu0, gpu0, gpu1, all affirming",
+          sorted(sub) == ["cpu0", "gpu0", "gpu1"]
+          and all(m.get("ear.status") == "affirming" for m in sub.values()), sub.keys())
+    g = sub.get("gpu0", {}).get("ear.veraison.annotated-evidence", {})
+    check("the GPU submodule carries the GPU's verified claims and its RIM comparison",
+          g.get("tee") == "nvidia-gpu" and g.get("gpu", {}).get("rim", {}).get("result") == "match"
+          and g.get("insecure_test_roots") is True, g.get("gpu", {}).get("rim"))
+    jwks_path = os.path.join(tmp, "jwks-gpu.json")
+    with open(jwks_path, "wb") as f:
+        f.write(srv.req("GET", "/.well-known/jwks.json")[1])
+    tok_path = os.path.join(tmp, "token-gpu")
+    with open(tok_path, "w") as f:
+        f.write(token)
+    pol = {"version": 1, "kind": "release", "id": "model-key", "revision": 1,
+           "allow": {"allOf": [{"claim": "submods.cpu0.ear.status", "equals": "affirming"},
+                               {"claim": "submods.gpu0.ear.status", "equals": "affirming"},
+                               {"claim": "submods.gpu1.ear.status", "equals": "affirming"}]}}
+    pol_path = os.path.join(tmp, "release-gpu.json")
+    with open(pol_path, "w") as f:
+        json.dump(pol, f)
+    r = subprocess.run([CUSTOS, "token", "verify", tok_path, "--jwks", jwks_path, "--policy",
+                        pol_path], capture_output=True, text=True)
+    check("a release policy requiring every GPU affirming allows this result", r.returncode == 0,
+          r.stderr)
+
+    # A GPU whose block 11 is not what its VBIOS RIM lists: its submodule is only a warning,
+    # and the same policy denies, naming the GPU.
+    st, b, cookie = kbs_auth(srv)
+    nonce = json.loads(b)["nonce"]
+    gpus = [gpu_device(gsim, nonce), gpu_device(gsim, nonce, measurement="11=" + "ee" * 48)]
+    st, b, _ = kbs_attest(srv, pki, cookie, nonce,
+                          additional=json.dumps({"nvidia": {"device_evidence_list": gpus}}))
+    token = json.loads(b).get("token", "") if st == 200 else ""
+    sub = token_claims(token).get("submods", {}) if token else {}
+    check("a GPU with an unlisted measurement value: its submodule is not affirming",
+          st == 200 and sub.get("gpu1", {}).get("ear.status") == "warning"
+          and sub.get("gpu0", {}).get("ear.status") == "affirming", (st, b[:200]))
+    with open(tok_path, "w") as f:
+        f.write(token)
+    r = subprocess.run([CUSTOS, "token", "verify", tok_path, "--jwks", jwks_path, "--policy",
+                        pol_path], capture_output=True, text=True)
+    check("... and the release policy denies it, naming gpu1",
+          r.returncode != 0 and "gpu1" in r.stdout + r.stderr, (r.stdout, r.stderr))
+
+    # A GPU bound to other runtime data (another session's nonce) is refused: no token at all.
+    st, b, cookie = kbs_auth(srv)
+    nonce = json.loads(b)["nonce"]
+    gpus = [gpu_device(gsim, nonce), gpu_device(gsim, "b3RoZXIgbm9uY2U=")]
+    st, b, _ = kbs_attest(srv, pki, cookie, nonce,
+                          additional=json.dumps({"nvidia": {"device_evidence_list": gpus}}))
+    check("kbs: a GPU bound to other runtime data is refused, naming it",
+          st == 401 and b"gpu1: nvgpu: the request nonce" in b and b"expected" in b, b)
+    # The additional evidence is itself in the CPU's binding: swapping it after is caught.
+    st, b, cookie = kbs_auth(srv)
+    nonce = json.loads(b)["nonce"]
+    one = json.dumps({"nvidia": {"device_evidence_list": [gpu_device(gsim, nonce)]}})
+    binding = {"additional-evidence": one, "nonce": nonce, "tee-pubkey": TEE_PUBKEY}
+    rep = report(pki, hashlib.sha384(jcs(binding)).digest())
+    two = json.dumps({"nvidia": {"device_evidence_list": [gpu_device(gsim, nonce)] * 2}})
+    body = {"runtime-data": {"nonce": nonce, "tee-pubkey": TEE_PUBKEY},
+            "tee-evidence": {"primary_evidence": {"attestation_report": sev_json(rep),
+                                                  "cert_chain": None},
+                             "additional_evidence": two}}
+    st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
+    check("kbs: additional evidence changed after the CPU signed the binding is refused",
+          st == 401 and b"REPORT_DATA" in b and b"expected" in b, b)
 
 
 def admin_token(data, role, tenant=None, lifetime=600, key=None):
