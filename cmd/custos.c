@@ -48,7 +48,7 @@ static void usage(FILE *f)
 	    "Options of verify:\n"
 	    "  --tee FORMAT          evidence format (snp, tdx, sgx, nitro, cca, tpm, "
 	    "az-snp-vtpm,\n"
-	    "                        az-tdx-vtpm); detected when left out\n"
+	    "                        az-tdx-vtpm, nvgpu); detected when left out\n"
 	    "  --at TIME             verification time, RFC 3339 (e.g. 2024-01-01T00:00:00Z);\n"
 	    "                        default: now. Certificates, collateral, reference-value and\n"
 	    "                        policy windows, and the token's iat are taken at this time\n"
@@ -56,11 +56,15 @@ static void usage(FILE *f)
 	    "                        CRLs (PEM or DER), Intel TCB info and QE identity JSON\n"
 	    "                        (PCS form, or a dcap-qvl/PCCS collateral bundle), and\n"
 	    "                        public keys (JWK or PEM: Arm CCA platform keys, TPM AKs),\n"
-	    "                        TPM CA roots (self-signed certificates); recognised\n"
+	    "                        TPM CA roots (self-signed certificates), NVIDIA RIMs\n"
+	    "                        (signed SWID tags); recognised\n"
 	    "                        by content, unrelated files are ignored\n"
 	    "  --report-data HEX     expected report data (up to 64 bytes, zero-padded); a "
 	    "mismatch\n"
 	    "                        is a rejection\n"
+	    "  --cert FILE           certificates that travel with this evidence (PEM or DER):\n"
+	    "                        an NVIDIA GPU's device chain for a raw SPDM report, an SNP\n"
+	    "                        VCEK; endorsements only, chains still end at a pinned root\n"
 	    "  --eventlog FILE       TDX: the CC event log (CCEL); replayed, it must equal the\n"
 	    "                        quote's RTMRs, and its events become tdx.eventlog claims.\n"
 	    "                        TPM: the measured-boot log, replayed into the quoted PCRs\n"
@@ -118,6 +122,7 @@ enum {
 	OPT_JSON,
 	OPT_TEST_ROOT,
 	OPT_ALLOW_SHA1,
+	OPT_CERT,
 	OPT_APPRAISE,
 	OPT_POLICY,
 	OPT_REFVALUES,
@@ -135,6 +140,7 @@ static const struct option options[] = {
 	{ "collateral", required_argument, NULL, OPT_COLLATERAL },
 	{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
 	{ "eventlog", required_argument, NULL, OPT_EVENTLOG },
+	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "fetch", required_argument, NULL, OPT_FETCH },
 	{ "collateral-cache", required_argument, NULL, OPT_CACHE },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -159,6 +165,7 @@ struct args {
 	size_t n_collateral;
 	const char *report_data;
 	const char *eventlog;
+	const char *cert;
 	const char *fetch, *cache;
 	const char **test_roots;
 	size_t n_test_roots;
@@ -208,6 +215,9 @@ static int parse_args(int argc, char **argv, bool verify, struct args *a)
 			break;
 		case OPT_EVENTLOG:
 			a->eventlog = optarg;
+			break;
+		case OPT_CERT:
+			a->cert = optarg;
 			break;
 		case OPT_FETCH:
 			a->fetch = optarg;
@@ -428,7 +438,9 @@ static int cmd_verify(int argc, char **argv)
 	struct cu_error err = { 0 };
 	struct cu_verify_opts o = { 0 };
 	uint8_t report_data[64];
-	_cleanup_free_ uint8_t *buf = NULL, *eventlog = NULL;
+	_cleanup_free_ uint8_t *buf = NULL, *eventlog = NULL, *cert = NULL;
+	const uint8_t *extra[1];
+	size_t extra_size[1];
 	_cleanup_free_ char *cache = NULL;
 	cu_verifier *v = NULL;
 	json_t *claims = NULL;
@@ -467,6 +479,14 @@ static int cmd_verify(int argc, char **argv)
 		goto out;
 	if ((r = read_input(a.file, CU_LIMIT_EVIDENCE_SIZE, &buf, &size)))
 		goto out;
+	if (a.cert) {
+		if ((r = read_input(a.cert, CU_LIMIT_COLLATERAL_FILE_SIZE, &cert, &extra_size[0])))
+			goto out;
+		extra[0] = cert;
+		o.extra_collateral = extra;
+		o.extra_collateral_sizes = extra_size;
+		o.n_extra_collateral = 1;
+	}
 	if (a.eventlog) {
 		if ((r = read_input(a.eventlog, CU_LIMIT_EVENTLOG_SIZE, &eventlog,
 		                    &o.eventlog_size)))

@@ -694,7 +694,7 @@ static int device_chain(cu_verifier *v, struct nvgpu_state *st, STACK_OF(X509) *
 	if (!chain || sk_X509_num(chain) == 0)
 		return cu_fail(err, CU_ERR_NOT_FOUND, "chain",
 		               "nvgpu: no device certificate chain (the evidence's certificate, "
-		               "or --cert for a raw SPDM report)");
+		               "or custos verify --cert for a raw SPDM report)");
 	if (chain_digest(chain, e.digest) < 0)
 		return cu_fail(err, CU_ERR_NOMEM, "chain", "out of memory");
 	pthread_mutex_lock(&v->lock);

@@ -675,6 +675,29 @@ if [ -n "$CORPUS" ] && [ -d "$CORPUS/nitro" ] && [ -d "$CORPUS/cca" ]; then
 		"$CORPUS/cca/rust-ccatoken-bug33-binding-failure/token.cbor"
 fi
 
+# NVIDIA H100: a raw SPDM report with --cert, its VBIOS RIM, the nonce binding.
+if [ -n "$CORPUS" ] && [ -d "$CORPUS/nvidia-gpu" ]; then
+	gd="$CORPUS/nvidia-gpu/trustee-coco-ci-h100"
+	expect "nvgpu: a raw report verifies with --cert, detected" 0 '"tee": "nvidia-gpu"' "" -- \
+		verify --at 2025-06-01T00:00:00Z --cert "$gd/cert_chain.pem" "$gd/report.bin"
+	expect "nvgpu: without its chain" 1 "" "stage chain: nvgpu: no device certificate chain" -- \
+		verify --at 2025-06-01T00:00:00Z "$gd/report.bin"
+	expect "nvgpu: the VBIOS RIM compares index by index" 0 '"result": "mismatch"' "" -- \
+		verify --at 2025-06-01T00:00:00Z --cert "$gd/cert_chain.pem" \
+		--collateral "$gd/vbios_rim_960074001A.swidtag" "$gd/report.bin"
+	expect "nvgpu: the KBS digest, truncated to the SPDM nonce" 0 '"verified": true' "" -- \
+		verify --at 2025-06-01T00:00:00Z --cert "$gd/cert_chain.pem" --report-data \
+		87d8e24ab336adafe228d49e83d745f6dba4ae505372b6a5704820856b343fece279b616efefc2aae21da80cf5581250 \
+		"$gd/report.bin"
+	expect "nvgpu: another nonce" 1 "" "stage binding: nvgpu: the request nonce 87d8e24ab336adaf" -- \
+		verify --at 2025-06-01T00:00:00Z --cert "$gd/cert_chain.pem" --report-data 00 "$gd/report.bin"
+	sed 's/Hash0="b558/Hash0="c558/' "$gd/vbios_rim_960074001A.swidtag" >"$tmp/bad.swidtag"
+	expect "nvgpu: a RIM changed after signing is refused" 2 "" "rim: the XML signature does not verify" -- \
+		verify --at 2025-06-01T00:00:00Z --cert "$gd/cert_chain.pem" --collateral "$tmp/bad.swidtag" \
+		"$gd/report.bin"
+	expect "nvgpu: inspect" 0 'gpu\.driver_version +"580\.95\.05"' "" -- inspect "$gd/report.bin"
+fi
+
 if [ -n "$CORPUS" ] && [ -d "$CORPUS/tpm" ] && [ -d "$CORPUS/az-snp-vtpm" ]; then
 	# TPM evidence assembled from the corpus's files, as docs/tpm.md describes it
 	for s in gtt-gce-cos85-nonce9009 goatt-windows-gcp-shielded-vm; do
