@@ -63,6 +63,7 @@ fuzz: deps
 		echo "fuzzing $$name for $(FUZZ_SECONDS)s"; \
 		CUSTOS_FUZZ_COLLATERAL=tests/fuzz/seeds/snp_certtable/gsg-milan-v2-debug.bin \
 		CUSTOS_FUZZ_DCAP=tests/fuzz/dcap CUSTOS_FUZZ_CCA=tests/fuzz/cca CUSTOS_FUZZ_TPM=tests/fuzz/tpm \
+		CUSTOS_FUZZ_NVGPU=tests/fuzz/nvgpu \
 		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz-out/$$name tests/fuzz/seeds/$$name || exit 1; \
 	done
 

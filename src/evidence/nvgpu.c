@@ -383,8 +383,8 @@ static int decode_json(const uint8_t *buf, size_t size, struct gpu_input *in, bo
 	long hn;
 	int r;
 
-	if ((r = cu_json_parse((const char *)buf, size, CU_LIMIT_EVIDENCE_SIZE, "nvgpu evidence",
-	                       &root, err)) < 0)
+	if ((r = cu_json_parse((const char *)buf, size, CU_LIMIT_EVIDENCE_SIZE, "parse", &root,
+	                       err)) < 0)
 		return r;
 	if (!(dev = the_device(root, err)))
 		return CU_ERR_MALFORMED;
