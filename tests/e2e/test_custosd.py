@@ -441,6 +441,17 @@ def attest_v1(srv, pki, runtime_extra=None, evidence_pki=None, bind=None, sessio
                                           "evidence": b64u(ev), "runtime_data": rt}), ch
 
 
+def save_jwks_and_token(srv, tmp, suffix, token):
+    """custosd's JWKS and a token in files, for custos token verify: their paths."""
+    jwks_path = os.path.join(tmp, "jwks%s.json" % suffix)
+    with open(jwks_path, "wb") as f:
+        f.write(srv.req("GET", "/.well-known/jwks.json")[1])
+    tok_path = os.path.join(tmp, "token" + suffix)
+    with open(tok_path, "w") as f:
+        f.write(token)
+    return jwks_path, tok_path
+
+
 def native(srv, pki, pki2, tmp):
     st, b, _ = srv.req("GET", "/v1/challenge")
     ch = json.loads(b)
@@ -452,12 +463,7 @@ def native(srv, pki, pki2, tmp):
     res = json.loads(b)
     check("v1 attest: affirming result", st == 200 and res.get("status") == "affirming", b[:300])
     token = res.get("token", "")
-    jwks_path = os.path.join(tmp, "jwks.json")
-    with open(jwks_path, "wb") as f:
-        f.write(srv.req("GET", "/.well-known/jwks.json")[1])
-    tok_path = os.path.join(tmp, "token")
-    with open(tok_path, "w") as f:
-        f.write(token)
+    jwks_path, tok_path = save_jwks_and_token(srv, tmp, "", token)
     r = subprocess.run([CUSTOS, "token", "verify", tok_path, "--jwks", jwks_path],
                        capture_output=True, text=True)
     check("the token verifies with custos token verify", r.returncode == 0, r.stderr)
@@ -636,12 +642,7 @@ def kbs_gpus(srv, pki, gsim, tmp):
     check("the GPU submodule carries the GPU's verified claims and its RIM comparison",
           g.get("tee") == "nvidia-gpu" and g.get("gpu", {}).get("rim", {}).get("result") == "match"
           and g.get("insecure_test_roots") is True, g.get("gpu", {}).get("rim"))
-    jwks_path = os.path.join(tmp, "jwks-gpu.json")
-    with open(jwks_path, "wb") as f:
-        f.write(srv.req("GET", "/.well-known/jwks.json")[1])
-    tok_path = os.path.join(tmp, "token-gpu")
-    with open(tok_path, "w") as f:
-        f.write(token)
+    jwks_path, tok_path = save_jwks_and_token(srv, tmp, "-gpu", token)
     pol = {"version": 1, "kind": "release", "id": "model-key", "revision": 1,
            "allow": {"allOf": [{"claim": "submods.cpu0.ear.status", "equals": "affirming"},
                                {"claim": "submods.gpu0.ear.status", "equals": "affirming"},

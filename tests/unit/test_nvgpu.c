@@ -449,6 +449,15 @@ static void add_rims(struct fixture *f, bool overlap, int wrong_block)
 	free(b);
 }
 
+/* A fixture, with RIMs when asked (see add_rims), and its device evidence. */
+static char *start(struct fixture *f, bool rims, bool overlap, int wrong_block)
+{
+	fixture_new(f);
+	if (rims)
+		add_rims(f, overlap, wrong_block);
+	return device(f);
+}
+
 static void test_sim_rims_match(void **state)
 {
 	struct fixture f;
@@ -459,7 +468,7 @@ static void test_sim_rims_match(void **state)
 	fixture_new(&f);
 	add_rims(&f, false, 0);
 	memset(f.o.nonce, 0x5a, 32);
-	ev = device(&f);
+	ev = device(&f); /* with its nonce */
 	assert_int_equal(verify(f.v, ev, strlen(ev), AT_2025, f.o.nonce, 32, &c, &err), 0);
 	assert_string_equal(gpu_str(c, "rim.result"), "match");
 	assert_int_equal(json_integer_value(tu_json_path(c, "gpu.rim.matched")), 16);
@@ -480,9 +489,7 @@ static void test_sim_rim_mismatch_and_overlap(void **state)
 	json_t *c = NULL;
 	char *ev;
 
-	fixture_new(&f);
-	add_rims(&f, false, 11);
-	ev = device(&f);
+	ev = start(&f, true, false, 11);
 	assert_int_equal(verify(f.v, ev, strlen(ev), AT_2025, NULL, 0, &c, &err), 0);
 	assert_string_equal(gpu_str(c, "rim.result"), "mismatch");
 	assert_string_equal(gpu_str(c, "rim.results.11"), "mismatch");
@@ -491,9 +498,7 @@ static void test_sim_rim_mismatch_and_overlap(void **state)
 	fixture_free(&f);
 	free(ev);
 
-	fixture_new(&f);
-	add_rims(&f, true, 0);
-	ev = device(&f);
+	ev = start(&f, true, true, 0);
 	assert_int_equal(verify(f.v, ev, strlen(ev), AT_2025, NULL, 0, NULL, &err),
 	                 CU_ERR_MISMATCH);
 	assert_string_equal(err.stage, "rim");
@@ -583,8 +588,7 @@ static void test_sim_lists_and_arch(void **state)
 	json_auto_t *list = NULL, *devs = NULL;
 	char *ev, *two, *bw;
 
-	fixture_new(&f);
-	ev = device(&f);
+	ev = start(&f, false, false, 0);
 	assert_true(asprintf(&two, "{\"device_evidence_list\":[%s,%s]}", ev, ev) > 0);
 	assert_int_equal(verify(f.v, two, strlen(two), AT_2025, NULL, 0, NULL, &err),
 	                 CU_ERR_MALFORMED);
