@@ -37,6 +37,7 @@
 #include "agent-platform.h"
 #include "agent-tpm.h"
 #include "agent-tsm.h"
+#include "agent-nvml.h"
 #include "https-client.h"
 
 static const char *prog = "custos-agent";
@@ -86,6 +87,11 @@ static void usage(FILE *f)
 	    "  --sim-measurement HEX, --sim-debug\n"
 	    "                       the simulated workload's measurement and debug policy\n"
 	    "  --sim-tool PATH      custos-snp-sim (default: found in PATH)\n"
+	    "  --gpu auto|off|required\n"
+	    "                       NVIDIA GPUs (H100) attested with the CPU, as the KBS's\n"
+	    "                       additional evidence, through NVML loaded at run time\n"
+	    "                       (libnvidia-ml.so.1); auto (default): when NVML sees GPUs.\n"
+	    "                       Once the KBS accepted them, the GPUs are set ready\n"
 	    "\n"
 	    "TPM OPTIONS:\n"
 	    "  --tpm-tcti CONF      the TPM's TCTI, e.g. device:/dev/tpmrm0 or\n"
@@ -562,6 +568,40 @@ out:
 	return r;
 }
 
+/*
+ * The GPUs' evidence as the KBS's additional evidence (a JSON string
+ * {"nvidia": {"device_evidence_list": [...]}}), each bound as Trustee binds
+ * additional devices: SHA-384(JCS({"nonce", "tee-pubkey"})), its first 32
+ * bytes the SPDM nonce. *ret stays NULL when there is no GPU.
+ */
+static int gpu_evidence(bool required, const char *nonce, const json_t *pub, char **ret)
+{
+	json_auto_t *binding = json_pack("{s:s,s:O}", "nonce", nonce, "tee-pubkey", pub);
+	json_auto_t *gpus = NULL, *map = NULL;
+	_cleanup_free_ char *canon = NULL;
+	struct cu_error err = { 0 };
+	uint8_t digest[48];
+	size_t n;
+	int k;
+
+	if (!binding || cu_jcs_serialize(binding, &canon, &n, &err) < 0)
+		return 2;
+	cu_sha384(canon, n, digest);
+	k = cu_agent_gpu_evidence(required, digest, &gpus, &err);
+	if (k < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		return 2;
+	}
+	if (k == 0)
+		return 0;
+	map = json_pack("{s:O}", "nvidia", gpus);
+	*ret = map ? json_dumps(map, JSON_COMPACT) : NULL;
+	if (*ret)
+		fprintf(stderr, "%s: %zu GPU(s) attested with the CPU\n", prog,
+		        json_array_size(json_object_get(gpus, "device_evidence_list")));
+	return *ret ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -579,19 +619,20 @@ int main(int argc, char **argv)
 		{ "tpm-tcti", required_argument, NULL, 'T' },
 		{ "tpm-ak", required_argument, NULL, 'K' },
 		{ "tpm-pcrs", required_argument, NULL, 'P' },
+		{ "gpu", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL, *ca = NULL, *out = NULL, *attester = NULL, *pki = NULL;
 	const char *measurement = NULL, *tool = "custos-snp-sim", *uri, *nonce, *cmd;
-	const char *report_data = NULL, *exec_cmd = NULL, *tee;
+	const char *report_data = NULL, *exec_cmd = NULL, *tee, *gpu = "auto";
 	bool debug = false;
 	struct cu_agent_tpm tpm = { .ak = CU_AGENT_TPM_AK_HANDLE, .pcrs = 0xff };
 	_cleanup_free_ char *eventlog =
 	    sysroot_path("/sys/kernel/security/tpm0/binary_bios_measurements");
 	json_auto_t *reply = NULL, *jwk = NULL, *pub = NULL, *binding = NULL, *evidence = NULL,
 	            *body = NULL;
-	_cleanup_free_ char *canon = NULL;
+	_cleanup_free_ char *canon = NULL, *additional = NULL;
 	struct cu_error err = { 0 };
 	char path[1024];
 	uint8_t digest[48];
@@ -669,6 +710,12 @@ int main(int argc, char **argv)
 				return usage_error(
 				    "--tpm-pcrs: PCR numbers 0 to 23 and ranges, e.g. "
 				    "0-7,14");
+			break;
+		case 'g':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "off") &&
+			    strcmp(optarg, "required"))
+				return usage_error("--gpu: auto, off or required");
+			gpu = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -832,8 +879,12 @@ int main(int argc, char **argv)
 	    !jose_jwk_pub(NULL, pub) ||
 	    json_object_set_new(pub, "alg", json_string("ECDH-ES+A256KW")) < 0)
 		goto out;
-	binding = json_pack("{s:s,s:s,s:O}", "additional-evidence", "", "nonce", nonce,
-	                    "tee-pubkey", pub);
+	/* GPUs first: the CPU's binding covers the additional evidence */
+	if (strcmp(gpu, "off") &&
+	    (r = gpu_evidence(!strcmp(gpu, "required"), nonce, pub, &additional)) != 0)
+		goto out;
+	binding = json_pack("{s:s,s:s,s:O}", "additional-evidence", additional ?: "", "nonce",
+	                    nonce, "tee-pubkey", pub);
 	if (!binding || cu_jcs_serialize(binding, &canon, &canon_size, &err) < 0)
 		goto out;
 	cu_sha384(canon, canon_size, digest);
@@ -871,7 +922,7 @@ int main(int argc, char **argv)
 	json_decref(body);
 	body = json_pack("{s:{s:s,s:O},s:{s:o,s:s}}", "runtime-data", "nonce", nonce, "tee-pubkey",
 	                 pub, "tee-evidence", "primary_evidence", TAKE_PTR(evidence),
-	                 "additional_evidence", "");
+	                 "additional_evidence", additional ?: "");
 	json_decref(reply);
 	reply = NULL;
 	status = request(c, url, "/kbs/v0/attest", body, &reply);
@@ -881,7 +932,12 @@ int main(int argc, char **argv)
 		r = status > 0 ? 1 : 2;
 		goto out;
 	}
-	fprintf(stderr, "%s: attested\n", prog);
+	fprintf(stderr, "%s: attested%s\n", prog, additional ? " (with the GPUs)" : "");
+	if (additional && cu_agent_gpu_ready(&err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.message);
+		r = 2;
+		goto out;
+	}
 	if (!strcmp(cmd, "token")) {
 		/* The attestation result, for a relying party or 'custos token verify'. */
 		const char *token = json_string_value(json_object_get(reply, "token"));

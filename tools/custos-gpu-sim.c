@@ -23,8 +23,6 @@
 #include "../src/base/encoding.h"
 #include "../tests/unit/gpu-builder.h"
 
-static const uint8_t sim_fwid[48] = { 0xf1, 0xae, 0x7d, 0x00, 0x93, 0xa3, 0xf5, 0x68 };
-
 static int usage(void)
 {
 	fprintf(stderr, "usage: custos-gpu-sim init DIR\n"
@@ -60,7 +58,7 @@ static int cmd_init(const char *dir)
 		fprintf(stderr, "custos-gpu-sim: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	gb_pki_new(&p, sim_fwid);
+	gb_pki_new(&p, gb_sim_fwid);
 	gb_report_defaults(&o);
 	write_file(dir, "root.pem", s = gb_cert_pem(p.root));
 	free(s);
@@ -87,36 +85,14 @@ static int cmd_init(const char *dir)
 	return 0;
 }
 
-static char *slurp(const char *dir, const char *name)
-{
-	char path[4096], *buf = NULL;
-	size_t n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "custos-gpu-sim: %s: %s (run init first)\n", path, strerror(errno));
-		exit(1);
-	}
-	buf = calloc(1, 65536);
-	if (buf)
-		n = fread(buf, 1, 65535, f);
-	fclose(f);
-	if (!buf || n == 0)
-		exit(1);
-	return buf;
-}
-
 static int cmd_evidence(int argc, char **argv)
 {
 	const char *dir = argv[0], *nonce = NULL, *uuid = "GPU-SIM-0";
-	struct gb_pki p = { 0 };
+	struct gb_pki p;
 	struct gb_report_opts o;
 	uint8_t *rep;
 	size_t size, sig;
-	char *key = slurp(dir, "leaf-key.pem"), *chain = slurp(dir, "chain.pem"), *json;
-	BIO *b = BIO_new_mem_buf(key, -1);
+	char *chain, *json;
 
 	gb_report_defaults(&o);
 	for (int i = 1; i < argc; i++) {
@@ -137,16 +113,12 @@ static int cmd_evidence(int argc, char **argv)
 	}
 	if (!nonce || strlen(nonce) < 64 || cu_hex_decode(nonce, 64, o.nonce, 32) < 0)
 		return usage();
-	memcpy(p.fwid, sim_fwid, 48);
-	if (!b || !(p.leaf_key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)))
-		return 1;
-	BIO_free(b);
+	gb_sim_load(dir, &p, &chain);
 	rep = gb_report(&p, &o, &size, &sig);
 	json = gb_device_json(rep, size, chain, uuid);
 	puts(json);
 	free(json);
 	free(rep);
-	free(key);
 	free(chain);
 	EVP_PKEY_free(p.leaf_key);
 	return 0;

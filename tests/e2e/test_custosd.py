@@ -260,6 +260,7 @@ def run(tmp):
         native(srv, pki, pki2, tmp)
         kbs(srv, pki)
         kbs_gpus(srv, pki, gsim, tmp)
+        agent_gpus(srv, data, pki, gsim, tmp)
         releases(srv, data, pki, tmp)
         tdx_guest(srv, data, dsim, tmp)
         metrics_and_logs(srv)
@@ -696,6 +697,45 @@ def kbs_gpus(srv, pki, gsim, tmp):
     st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
     check("kbs: additional evidence changed after the CPU signed the binding is refused",
           st == 401 and b"REPORT_DATA" in b and b"expected" in b, b)
+
+
+def agent_gpus(srv, data, pki, gsim, tmp):
+    """custos-agent collects the GPUs through NVML (here a TEST stand-in at its dlopen seam,
+    answering for custos-gpu-sim's H100s) and attests them with the CPU."""
+    standin = os.environ.get("CUSTOS_NVML_STANDIN") or os.path.join(
+        os.environ.get("CUSTOS_BUILD_ROOT", ""), "tests", "libnvml-standin.so")
+    agent = os.path.join(os.path.dirname(CUSTOSD) if os.environ.get("CUSTOS_VALGRIND")
+                         else os.path.dirname(CUSTOS), "custos-agent")
+    base = [agent, "token", "--url", f"https://127.0.0.1:{srv.port}", "--ca",
+            os.path.join(data, "tls/cert.pem"), "--attester", "sim", "--sim-pki", pki,
+            "--sim-tool", SIM]
+    env = dict(os.environ, CUSTOS_AGENT_NVML=standin, CUSTOS_NVML_STANDIN_DIR=gsim)
+    ready = os.path.join(gsim, "ready")
+    if os.path.exists(ready):
+        os.unlink(ready)
+    r = subprocess.run(base, capture_output=True, text=True, env=env)
+    sub = token_claims(r.stdout.strip()).get("submods", {}) if r.returncode == 0 else {}
+    check("custos-agent: the CPU and its 2 GPUs in one result, all affirming",
+          sorted(sub) == ["cpu0", "gpu0", "gpu1"]
+          and all(m.get("ear.status") == "affirming" for m in sub.values())
+          and "2 GPU(s)" in r.stderr, r.stderr)
+    check("custos-agent: the GPUs are set ready once the KBS accepted them",
+          os.path.exists(ready) and open(ready).read().strip() == "1")
+    r = subprocess.run(base + ["--gpu", "off"], capture_output=True, text=True, env=env)
+    sub = token_claims(r.stdout.strip()).get("submods", {}) if r.returncode == 0 else {}
+    check("custos-agent --gpu off: the CPU alone", sorted(sub) == ["cpu0"], r.stderr)
+    env_none = dict(env, CUSTOS_AGENT_NVML=os.path.join(tmp, "no-libnvidia-ml.so"))
+    r = subprocess.run(base, capture_output=True, text=True, env=env_none)
+    check("custos-agent: without NVML (no driver), auto attests the CPU alone",
+          r.returncode == 0 and "GPU" not in r.stderr, r.stderr)
+    r = subprocess.run(base + ["--gpu", "required"], capture_output=True, text=True,
+                       env=env_none)
+    check("custos-agent --gpu required without NVML: a clear error",
+          r.returncode == 2 and "no NVIDIA driver" in r.stderr, r.stderr)
+    r = subprocess.run(base, capture_output=True, text=True,
+                       env=dict(env, CUSTOS_NVML_STANDIN_ARCH="10"))
+    check("custos-agent: a GPU of another architecture is refused by name",
+          r.returncode == 2 and "only Hopper" in r.stderr, r.stderr)
 
 
 def admin_token(data, role, tenant=None, lifetime=600, key=None):

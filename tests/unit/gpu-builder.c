@@ -330,6 +330,39 @@ char *gb_rim(const struct gb_pki *p, const char *version, unsigned first, unsign
 	return xml;
 }
 
+const uint8_t gb_sim_fwid[48] = { 0xf1, 0xae, 0x7d, 0x00, 0x93, 0xa3, 0xf5, 0x68 };
+
+static char *read_text(const char *dir, const char *name)
+{
+	char path[4096], *buf = calloc(1, 65536);
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f || !buf) {
+		fprintf(stderr, "gpu-builder: %s: cannot read (custos-gpu-sim init first)\n", path);
+		abort();
+	}
+	n = fread(buf, 1, 65535, f);
+	fclose(f);
+	OK(n > 0);
+	return buf;
+}
+
+void gb_sim_load(const char *dir, struct gb_pki *p, char **ret_chain)
+{
+	char *key = read_text(dir, "leaf-key.pem");
+	BIO *b = BIO_new_mem_buf(key, -1);
+
+	memset(p, 0, sizeof(*p));
+	memcpy(p->fwid, gb_sim_fwid, 48);
+	OK(b && (p->leaf_key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)));
+	BIO_free(b);
+	free(key);
+	*ret_chain = read_text(dir, "chain.pem");
+}
+
 char *gb_device_json(const uint8_t *report, size_t size, const char *chain_pem, const char *uuid)
 {
 	char *hex = cu_hex_encode_alloc(report, size);

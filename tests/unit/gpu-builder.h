@@ -61,6 +61,15 @@ void gb_vbios_string(const uint8_t vbios[8], char out[32]);
 char *gb_rim(const struct gb_pki *p, const char *version, unsigned first, unsigned n,
              const uint8_t (*values)[48], const bool *inactive);
 
+/* The FWID of custos-gpu-sim's attestation certificate. */
+extern const uint8_t gb_sim_fwid[48];
+
+/*
+ * A custos-gpu-sim directory read back: p->leaf_key and p->fwid (enough for
+ * gb_report) and the device chain (PEM, malloc'ed). Aborts when unreadable.
+ */
+void gb_sim_load(const char *dir, struct gb_pki *p, char **ret_chain);
+
 /* Trustee's device evidence {"arch", "uuid", "evidence" (hex), "certificate"}; malloc'ed. */
 char *gb_device_json(const uint8_t *report, size_t size, const char *chain_pem, const char *uuid);
 
