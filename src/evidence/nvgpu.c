@@ -321,14 +321,19 @@ struct gpu_input {
 	uint8_t *report; /* owned when decoded from JSON */
 	const uint8_t *bytes;
 	size_t size;
-	STACK_OF(X509) * chain; /* leaf first */
+	/* the device chain as received (PEM or DER), leaf first; parsed only when not cached */
+	uint8_t *pem; /* owned, from the JSON form */
+	size_t pem_size;
+	const uint8_t *const *chain;
+	const size_t *chain_sizes;
+	size_t n_chain;
 	bool json;
 };
 
 static void input_done(struct gpu_input *in)
 {
 	free(in->report);
-	cu_x509_stack_freep(&in->chain);
+	free(in->pem);
 }
 
 static bool json_form(const uint8_t *buf, size_t size)
@@ -372,14 +377,12 @@ static const json_t *the_device(const json_t *root, struct cu_error *err)
 	return json_array_get(list, 0);
 }
 
-static int decode_json(const uint8_t *buf, size_t size, struct gpu_input *in, bool need_chain,
-                       struct cu_error *err)
+static int decode_json(const uint8_t *buf, size_t size, struct gpu_input *in, struct cu_error *err)
 {
 	json_auto_t *root = NULL;
 	const json_t *dev;
 	const char *arch, *ev, *cert;
-	_cleanup_free_ uint8_t *pem = NULL;
-	size_t pem_size, n;
+	size_t n;
 	long hn;
 	int r;
 
@@ -410,14 +413,12 @@ static int decode_json(const uint8_t *buf, size_t size, struct gpu_input *in, bo
 	}
 	in->bytes = in->report;
 	in->json = true;
-	if (cu_base64_decode(cert, strlen(cert), &pem, &pem_size) < 0)
+	if (cu_base64_decode(cert, strlen(cert), &in->pem, &in->pem_size) < 0)
 		return BAD("certificate is not base64 (of the PEM chain)");
-	if (!need_chain)
-		return 0;
-	r = add_certs(pem, pem_size, &in->chain, err);
-	if (r == 0)
-		return BAD("certificate holds no certificate");
-	return r < 0 ? r : 0;
+	in->chain = (const uint8_t *const *)&in->pem;
+	in->chain_sizes = &in->pem_size;
+	in->n_chain = 1;
+	return 0;
 }
 
 static int input_decode(const uint8_t *buf, size_t size, const struct cu_verify_opts *opts,
@@ -425,15 +426,13 @@ static int input_decode(const uint8_t *buf, size_t size, const struct cu_verify_
 {
 	memset(in, 0, sizeof(*in));
 	if (json_form(buf, size))
-		return decode_json(buf, size, in, opts != NULL, err);
+		return decode_json(buf, size, in, err);
 	in->bytes = buf;
 	in->size = size;
-	for (size_t i = 0; opts && i < opts->n_extra_collateral; i++) {
-		int r = add_certs(opts->extra_collateral[i], opts->extra_collateral_sizes[i],
-		                  &in->chain, err);
-
-		if (r < 0)
-			return r;
+	if (opts) {
+		in->chain = opts->extra_collateral;
+		in->chain_sizes = opts->extra_collateral_sizes;
+		in->n_chain = opts->n_extra_collateral;
 	}
 	return 0;
 }
@@ -549,15 +548,35 @@ struct rim_entry {
 	struct chain_entry chain; /* window[1] == 0: not verified yet */
 };
 
+/*
+ * What a device chain proved, remembered per verifier by the SHA-256 of the
+ * chain's bytes as received, for the window in which it holds: parsing the
+ * certificates (and their EC points) costs about as much as the signature.
+ */
+struct device_entry {
+	struct chain_entry chain;
+	EVP_PKEY *key;    /* the attestation key (P-384) */
+	int dice;         /* the DICE extension: 1 parsed, 0 absent, -1 malformed */
+	uint8_t fwid[48]; /* its SHA-384 FWID when parsed */
+	json_t *claims;   /* {"certificate": {...}, "device_id"?} */
+};
+
 struct nvgpu_state {
 	STACK_OF(X509) * device_roots;
 	STACK_OF(X509) * rim_roots;
 	struct rim_entry *rims;
 	size_t n_rims;
 	/* under the verifier's lock */
-	struct chain_entry chains[CU_LIMIT_DCAP_PCK_CACHE];
-	size_t n_chains, next;
+	struct device_entry devices[CU_LIMIT_DCAP_PCK_CACHE];
+	size_t n_devices, next;
 };
+
+static void device_entry_done(struct device_entry *e)
+{
+	EVP_PKEY_free(e->key);
+	json_decref(e->claims);
+	memset(e, 0, sizeof(*e));
+}
 
 static void nvgpu_state_free(void *p)
 {
@@ -567,6 +586,8 @@ static void nvgpu_state_free(void *p)
 		return;
 	for (size_t i = 0; i < st->n_rims; i++)
 		cu_rim_done(&st->rims[i].rim);
+	for (size_t i = 0; i < st->n_devices; i++)
+		device_entry_done(&st->devices[i]);
 	free(st->rims);
 	cu_x509_stack_freep(&st->device_roots);
 	cu_x509_stack_freep(&st->rim_roots);
@@ -635,22 +656,21 @@ fail:
 	return r;
 }
 
-/* SHA-256 over the DER of every certificate, in order: the cache key of a chain. */
-static int chain_digest(STACK_OF(X509) * chain, uint8_t out[32])
+/* SHA-256 over the chain's pieces as received (each with its length): the cache key. */
+static bool chain_digest(const struct gpu_input *in, uint8_t out[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 
-	for (int i = 0; ok && i < sk_X509_num(chain); i++) {
-		uint8_t *der = NULL;
-		int n = i2d_X509(sk_X509_value(chain, i), &der);
+	for (size_t i = 0; ok && i < in->n_chain; i++) {
+		uint64_t n = in->chain_sizes[i];
 
-		ok = n > 0 && EVP_DigestUpdate(ctx, der, (size_t)n);
-		OPENSSL_free(der);
+		ok = EVP_DigestUpdate(ctx, &n, sizeof(n)) &&
+		     EVP_DigestUpdate(ctx, in->chain[i], in->chain_sizes[i]);
 	}
 	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
 	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : CU_ERR_NOMEM;
+	return ok;
 }
 
 static bool cached(const struct chain_entry *e, const uint8_t digest[32], int64_t at)
@@ -685,38 +705,6 @@ static int verify_chain(STACK_OF(X509) * chain, STACK_OF(X509) * roots, int64_t 
 	return 0;
 }
 
-static int device_chain(cu_verifier *v, struct nvgpu_state *st, STACK_OF(X509) * chain, int64_t at,
-                        struct cu_error *err)
-{
-	struct chain_entry e = { 0 };
-	int r;
-
-	if (!chain || sk_X509_num(chain) == 0)
-		return cu_fail(err, CU_ERR_NOT_FOUND, "chain",
-		               "nvgpu: no device certificate chain (the evidence's certificate, "
-		               "or custos verify --cert for a raw SPDM report)");
-	if (chain_digest(chain, e.digest) < 0)
-		return cu_fail(err, CU_ERR_NOMEM, "chain", "out of memory");
-	pthread_mutex_lock(&v->lock);
-	for (size_t i = 0; i < st->n_chains; i++)
-		if (cached(&st->chains[i], e.digest, at)) {
-			pthread_mutex_unlock(&v->lock);
-			return 0;
-		}
-	pthread_mutex_unlock(&v->lock);
-	if ((r = verify_chain(chain, st->device_roots, at, &e, "chain", err)) < 0)
-		return r;
-	pthread_mutex_lock(&v->lock);
-	if (st->n_chains < CU_LIMIT_DCAP_PCK_CACHE) {
-		st->chains[st->n_chains++] = e;
-	} else {
-		st->chains[st->next] = e;
-		st->next = (st->next + 1) % CU_LIMIT_DCAP_PCK_CACHE;
-	}
-	pthread_mutex_unlock(&v->lock);
-	return 0;
-}
-
 /*
  * The FWID of the leaf's TCG DICE extension (2.23.133.5.4.1, as NVIDIA
  * encodes it: SEQUENCE { INTEGER, SubjectPublicKeyInfo, SEQUENCE { hashAlg
@@ -743,7 +731,8 @@ static bool der_get(struct cu_bytes *b, uint8_t tag, struct cu_bytes *content)
 	return cu_bytes_get_bytes(b, len, content);
 }
 
-static int check_fwid(X509 *leaf, const struct gpu_report *g, json_t *gpu, struct cu_error *err)
+/* NVIDIA's DICE extension of the attestation certificate: its FWID into e. */
+static void read_dice(X509 *leaf, struct device_entry *e)
 {
 	static const uint8_t sha384_oid[] = {
 		0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02
@@ -751,22 +740,35 @@ static int check_fwid(X509 *leaf, const struct gpu_report *g, json_t *gpu, struc
 	const ASN1_OCTET_STRING *ext = cu_x509_get0_ext(leaf, "2.23.133.5.4.1");
 	struct cu_bytes b, seq, x, fwid, oid, digest;
 
-	if (!g->fwid)
-		return json_object_set_new(gpu, "fwid_bound", json_false()) < 0 ? CU_ERR_NOMEM : 0;
+	e->dice = 0;
 	if (!ext)
-		return cu_fail(err, CU_ERR_MISMATCH, "fwid",
-		               "nvgpu: the report carries an FWID but the attestation certificate "
-		               "has no DICE extension (2.23.133.5.4.1)");
+		return;
 	cu_bytes_init(&b, ASN1_STRING_get0_data(ext), (size_t)ASN1_STRING_length(ext));
+	e->dice = -1;
 	if (!der_get(&b, 0x30, &seq) || !cu_bytes_is_empty(&b) || !der_get(&seq, 0x02, &x) ||
 	    !der_get(&seq, 0x30, &x) || !der_get(&seq, 0x30, &fwid) || !cu_bytes_is_empty(&seq) ||
 	    !der_get(&fwid, 0x06, &oid) || !der_get(&fwid, 0x04, &digest) ||
 	    !cu_bytes_is_empty(&fwid) || oid.size != sizeof(sha384_oid) ||
 	    memcmp(oid.data, sha384_oid, sizeof(sha384_oid)) || digest.size != 48)
+		return;
+	memcpy(e->fwid, digest.data, 48);
+	e->dice = 1;
+}
+
+static int check_fwid(const struct device_entry *e, const struct gpu_report *g, json_t *gpu,
+                      struct cu_error *err)
+{
+	if (!g->fwid)
+		return json_object_set_new(gpu, "fwid_bound", json_false()) < 0 ? CU_ERR_NOMEM : 0;
+	if (e->dice == 0)
+		return cu_fail(err, CU_ERR_MISMATCH, "fwid",
+		               "nvgpu: the report carries an FWID but the attestation certificate "
+		               "has no DICE extension (2.23.133.5.4.1)");
+	if (e->dice < 0)
 		return cu_fail(err, CU_ERR_MALFORMED, "fwid",
 		               "nvgpu: the certificate's DICE extension is not {version, key, "
 		               "SHA-384 FWID}");
-	if (g->fwid_size != digest.size || CRYPTO_memcmp(g->fwid, digest.data, digest.size))
+	if (g->fwid_size != 48 || CRYPTO_memcmp(g->fwid, e->fwid, 48))
 		return cu_fail(
 		    err, CU_ERR_MISMATCH, "fwid",
 		    "nvgpu: the report's FWID differs from its attestation certificate's");
@@ -926,15 +928,16 @@ static int appraise_rims(cu_verifier *v, struct nvgpu_state *st, const struct gp
 	return 0;
 }
 
-static int chain_claims(STACK_OF(X509) * chain, json_t *c, json_t *gpu)
+/* The chain's claims: the leaf's subject, the serials, the device's identity. */
+static json_t *device_claims(STACK_OF(X509) * chain)
 {
 	X509 *leaf = sk_X509_value(chain, 0);
-	json_auto_t *serials = json_array();
+	json_auto_t *serials = json_array(), *c = NULL;
 	char subject[256], serial[128] = "";
 	int k = 0, idx;
 
 	if (!serials)
-		return CU_ERR_NOMEM;
+		return NULL;
 	/* Serial numbers as their content octets in hex. */
 	for (int i = 0; i < sk_X509_num(chain); i++) {
 		const ASN1_INTEGER *sn = X509_get0_serialNumber(sk_X509_value(chain, i));
@@ -958,15 +961,86 @@ static int chain_claims(STACK_OF(X509) * chain, json_t *c, json_t *gpu)
 			serial[n] = '\0';
 		}
 	}
-	if (serial[0]) {
-		k |= set(c, "platform_id", json_string(serial));
-		k |= set(gpu, "device_id", json_string(serial));
+	c = json_pack("{s:{s:s,s:O}}", "certificate", "subject", subject, "serials", serials);
+	if (!c || k || (serial[0] && set(c, "device_id", json_string(serial))))
+		return NULL;
+	return TAKE_PTR(c);
+}
+
+/*
+ * The device behind a chain at `at`: from the cache, or parsed, verified to
+ * the pinned root and remembered. *ret holds new references (key, claims).
+ */
+static int device_resolve(cu_verifier *v, struct nvgpu_state *st, const struct gpu_input *in,
+                          int64_t at, struct device_entry *ret, struct cu_error *err)
+{
+	_cleanup_x509_stack_ STACK_OF(X509) *chain = NULL;
+	struct device_entry e = { 0 };
+	bool keyed;
+	char group[16] = "";
+	int r;
+
+	if (in->n_chain == 0)
+		return cu_fail(err, CU_ERR_NOT_FOUND, "chain",
+		               "nvgpu: no device certificate chain (the evidence's certificate, "
+		               "or custos verify --cert for a raw SPDM report)");
+	keyed = chain_digest(in, e.chain.digest);
+	pthread_mutex_lock(&v->lock);
+	for (size_t i = 0; keyed && i < st->n_devices; i++) {
+		const struct device_entry *c = &st->devices[i];
+
+		if (cached(&c->chain, e.chain.digest, at) && EVP_PKEY_up_ref(c->key)) {
+			*ret = *c;
+			ret->claims = json_deep_copy(c->claims);
+			pthread_mutex_unlock(&v->lock);
+			if (!ret->claims) {
+				EVP_PKEY_free(ret->key);
+				return cu_fail(err, CU_ERR_NOMEM, "chain", "out of memory");
+			}
+			return 0;
+		}
 	}
-	k |=
-	    set(gpu, "certificate", json_pack("{s:s,s:O}", "subject", subject, "serials", serials));
-	/* Revocation (NVIDIA's OCSP responder) is not consulted offline. */
-	k |= set(gpu, "revocation", json_string("not_checked"));
-	return k ? CU_ERR_NOMEM : 0;
+	pthread_mutex_unlock(&v->lock);
+	for (size_t i = 0; i < in->n_chain; i++)
+		if ((r = add_certs(in->chain[i], in->chain_sizes[i], &chain, err)) < 0)
+			return r;
+	if (!chain || sk_X509_num(chain) == 0)
+		return cu_fail(err, CU_ERR_MALFORMED, "parse",
+		               "nvgpu: the device certificate chain holds no certificate");
+	if ((r = verify_chain(chain, st->device_roots, at, &e.chain, "chain", err)) < 0)
+		return r;
+	e.key = X509_get_pubkey(sk_X509_value(chain, 0));
+	if (!e.key || EVP_PKEY_get_base_id(e.key) != EVP_PKEY_EC ||
+	    !EVP_PKEY_get_group_name(e.key, group, sizeof(group), NULL) ||
+	    strcmp(group, "secp384r1")) {
+		EVP_PKEY_free(e.key);
+		return cu_fail(err, CU_ERR_UNSUPPORTED, "signature",
+		               "nvgpu: the attestation certificate's key is not EC P-384");
+	}
+	read_dice(sk_X509_value(chain, 0), &e);
+	if (!(e.claims = device_claims(chain))) {
+		device_entry_done(&e);
+		return cu_fail(err, CU_ERR_NOMEM, "chain", "out of memory");
+	}
+	*ret = e;
+	/* the cache holds references of its own; failing to make them only skips the cache */
+	if (!keyed)
+		return 0;
+	e.claims = json_deep_copy(ret->claims);
+	if (!e.claims || !EVP_PKEY_up_ref(e.key)) {
+		json_decref(e.claims);
+		return 0;
+	}
+	pthread_mutex_lock(&v->lock);
+	if (st->n_devices < CU_LIMIT_DCAP_PCK_CACHE) {
+		st->devices[st->n_devices++] = e;
+	} else {
+		device_entry_done(&st->devices[st->next]);
+		st->devices[st->next] = e;
+		st->next = (st->next + 1) % CU_LIMIT_DCAP_PCK_CACHE;
+	}
+	pthread_mutex_unlock(&v->lock);
+	return 0;
 }
 
 static int nvgpu_verify(cu_verifier *v, const uint8_t *buf, size_t size,
@@ -975,9 +1049,9 @@ static int nvgpu_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	struct gpu_input in;
 	struct gpu_report *g = NULL;
 	struct nvgpu_state *st = NULL;
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
+	struct device_entry dev = { 0 };
 	json_t *c = NULL, *gpu;
-	char group[16] = "";
+	const char *id;
 	int r;
 
 	if (opts->eventlog)
@@ -989,18 +1063,10 @@ static int nvgpu_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	    (r = report_parse(in.bytes, in.size, g, err)) < 0 ||
 	    (r = cu_verifier_state(v, CU_FORMAT_NVGPU, state_build, nvgpu_state_free, (void **)&st,
 	                           err)) < 0 ||
-	    (r = device_chain(v, st, in.chain, opts->at, err)) < 0)
+	    (r = device_resolve(v, st, &in, opts->at, &dev, err)) < 0)
 		goto out;
-	key = X509_get_pubkey(sk_X509_value(in.chain, 0));
-	if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
-	    !EVP_PKEY_get_group_name(key, group, sizeof(group), NULL) ||
-	    strcmp(group, "secp384r1")) {
-		r = cu_fail(err, CU_ERR_UNSUPPORTED, "signature",
-		            "nvgpu: the attestation certificate's key is not EC P-384");
-		goto out;
-	}
-	if ((r = cu_ecdsa_verify_raw_be(key, NID_secp384r1, EVP_sha384(), in.bytes, g->signed_size,
-	                                g->sig, g->sig + 48, 48, err)) < 0) {
+	if ((r = cu_ecdsa_verify_raw_be(dev.key, NID_secp384r1, EVP_sha384(), in.bytes,
+	                                g->signed_size, g->sig, g->sig + 48, 48, err)) < 0) {
 		if (err) {
 			err->stage = "signature";
 			snprintf(err->message, sizeof(err->message),
@@ -1014,11 +1080,14 @@ static int nvgpu_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 		goto out;
 	}
 	gpu = json_object_get(c, "gpu");
-	if ((r = check_fwid(sk_X509_value(in.chain, 0), g, gpu, err)) < 0 ||
-	    (r = check_binding(g, opts, err)) < 0 ||
+	if ((r = check_fwid(&dev, g, gpu, err)) < 0 || (r = check_binding(g, opts, err)) < 0 ||
 	    (r = appraise_rims(v, st, g, opts->at, gpu, err)) < 0)
 		goto out;
-	if (chain_claims(in.chain, c, gpu) < 0 ||
+	id = json_string_value(json_object_get(dev.claims, "device_id"));
+	if (json_object_update(gpu, dev.claims) < 0 ||
+	    (id && set(c, "platform_id", json_string(id))) ||
+	    /* Revocation (NVIDIA's OCSP responder) is not consulted offline. */
+	    set(gpu, "revocation", json_string("not_checked")) ||
 	    (g->trailing &&
 	     set(gpu, "trailing_zero_bytes", json_integer((json_int_t)g->trailing))) ||
 	    set(c, "verified", json_true())) {
@@ -1028,6 +1097,7 @@ static int nvgpu_verify(cu_verifier *v, const uint8_t *buf, size_t size,
 	*ret = TAKE_PTR(c);
 out:
 	json_decref(c);
+	device_entry_done(&dev);
 	input_done(&in);
 	free(g);
 	return r;
