@@ -755,11 +755,18 @@ static void read_dice(X509 *leaf, struct device_entry *e)
 	e->dice = 1;
 }
 
+static int set_bool(json_t *o, const char *key, bool v, struct cu_error *err)
+{
+	if (json_object_set_new(o, key, json_boolean(v)) < 0)
+		return cu_fail(err, CU_ERR_NOMEM, "claims", "out of memory");
+	return 0;
+}
+
 static int check_fwid(const struct device_entry *e, const struct gpu_report *g, json_t *gpu,
                       struct cu_error *err)
 {
 	if (!g->fwid)
-		return json_object_set_new(gpu, "fwid_bound", json_false()) < 0 ? CU_ERR_NOMEM : 0;
+		return set_bool(gpu, "fwid_bound", false, err);
 	if (e->dice == 0)
 		return cu_fail(err, CU_ERR_MISMATCH, "fwid",
 		               "nvgpu: the report carries an FWID but the attestation certificate "
@@ -772,7 +779,7 @@ static int check_fwid(const struct device_entry *e, const struct gpu_report *g, 
 		return cu_fail(
 		    err, CU_ERR_MISMATCH, "fwid",
 		    "nvgpu: the report's FWID differs from its attestation certificate's");
-	return json_object_set_new(gpu, "fwid_bound", json_true()) < 0 ? CU_ERR_NOMEM : 0;
+	return set_bool(gpu, "fwid_bound", true, err);
 }
 
 /* The SPDM nonce against the expected report data, truncated or zero-padded to 32 bytes. */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <openssl/obj_mac.h>
 /* clang-format off: xmlsec.h defines the types the other headers use */
@@ -341,6 +342,9 @@ static int read_meta(xmlNode *root, struct cu_rim *rim, struct cu_error *err)
 int cu_rim_parse(const uint8_t *xml, size_t size, struct cu_rim *ret, struct cu_error *err)
 {
 	struct cu_rim rim = { 0 };
+	xmlParserInputBufferPtr buf;
+	xmlParserInputPtr input;
+	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc = NULL;
 	xmlNode *root, *sig;
 	bool twice;
@@ -355,8 +359,35 @@ int cu_rim_parse(const uint8_t *xml, size_t size, struct cu_rim *ret, struct cu_
 	xmlSetGenericErrorFunc(NULL, xml_quiet);
 	xmlSetStructuredErrorFunc(NULL, xml_quiet_structured);
 	/* No entities substituted, no DTD loaded, nothing from the network. */
-	doc = xmlReadMemory((const char *)xml, (int)size, "rim.xml", NULL,
-	                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	/*
+	 * The input is a static buffer over the caller's bytes: libxml2 2.9's
+	 * memory buffers (xmlReadMemory and every path through
+	 * xmlParserInputBufferCreateMem) leak when memory runs out.
+	 */
+	if (!(buf = xmlParserInputBufferCreateStatic((const char *)xml, (int)size,
+	                                             XML_CHAR_ENCODING_NONE)))
+		return cu_fail(err, CU_ERR_NOMEM, "rim", "out of memory");
+	if (!(ctxt = xmlNewParserCtxt())) {
+		xmlFreeParserInputBuffer(buf);
+		return cu_fail(err, CU_ERR_NOMEM, "rim", "out of memory");
+	}
+	if (!(input = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE))) {
+		xmlFreeParserInputBuffer(buf);
+		xmlFreeParserCtxt(ctxt);
+		return cu_fail(err, CU_ERR_NOMEM, "rim", "out of memory");
+	}
+	if (inputPush(ctxt, input) < 0) {
+		xmlFreeInputStream(input);
+		xmlFreeParserCtxt(ctxt);
+		return cu_fail(err, CU_ERR_NOMEM, "rim", "out of memory");
+	}
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (xmlParseDocument(ctxt) == 0 && ctxt->wellFormed)
+		doc = TAKE_PTR(ctxt->myDoc);
+	if (ctxt->myDoc)
+		xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	xmlFreeParserCtxt(ctxt);
 	if (!doc)
 		return BAD("not well-formed XML");
 	r = CU_ERR_MALFORMED;
