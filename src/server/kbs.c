@@ -184,34 +184,17 @@ static void kbs_evidence_clear(struct kbs_evidence *e)
 	free(e->doc);
 }
 
-/*
- * Trustee's additional_evidence: a JSON *string* holding a map tee ->
- * evidence. NVIDIA GPUs ("nvidia": {"device_evidence_list": [...]}) become
- * *ret_gpus, each to be bound to SHA-384(JCS({"nonce", "tee-pubkey"})) in
- * gpu_digest. Any other member is refused: evidence we cannot check must not
- * ride along unchecked in a result that seems to cover it.
- */
-static int additional_evidence(const json_t *additional, const char *nonce, const json_t *pubkey,
-                               json_t **ret_gpus, uint8_t gpu_digest[48], struct cu_error *err)
+int cu_server_additional_gpus(const json_t *map, json_t **ret_gpus, struct cu_error *err)
 {
-	const char *text = json_string_value(additional);
-	json_auto_t *map = NULL, *binding = NULL;
-	_cleanup_free_ char *canon = NULL;
-	size_t canon_size;
 	const char *tee;
 	json_t *ev;
 	int r;
 
 	*ret_gpus = NULL;
-	if (!text || !text[0])
-		return 0;
-	if ((r = cu_json_parse(text, strlen(text), CU_LIMIT_HTTP_BODY, "additional_evidence", &map,
-	                       err)) < 0)
-		return r;
 	if (!json_is_object(map))
 		return cu_fail(err, CU_ERR_MALFORMED, "parse",
 		               "additional_evidence: expected a JSON object {tee: evidence}");
-	json_object_foreach (map, tee, ev) {
+	json_object_foreach ((json_t *)map, tee, ev) {
 		if (strcmp(tee, "nvidia") && strcmp(tee, "nvgpu"))
 			return cu_fail(
 			    err, CU_ERR_UNSUPPORTED, "parse",
@@ -224,6 +207,30 @@ static int additional_evidence(const json_t *additional, const char *nonce, cons
 		if ((r = cu_nvgpu_split(ev, ret_gpus, err)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+/*
+ * Trustee's additional_evidence: a JSON *string* holding the map tee ->
+ * evidence (cu_server_additional_gpus), each GPU to be bound to
+ * SHA-384(JCS({"nonce", "tee-pubkey"})) in gpu_digest.
+ */
+static int additional_evidence(const json_t *additional, const char *nonce, const json_t *pubkey,
+                               json_t **ret_gpus, uint8_t gpu_digest[48], struct cu_error *err)
+{
+	const char *text = json_string_value(additional);
+	json_auto_t *map = NULL, *binding = NULL;
+	_cleanup_free_ char *canon = NULL;
+	size_t canon_size;
+	int r;
+
+	*ret_gpus = NULL;
+	if (!text || !text[0])
+		return 0;
+	if ((r = cu_json_parse(text, strlen(text), CU_LIMIT_HTTP_BODY, "additional_evidence", &map,
+	                       err)) < 0 ||
+	    (r = cu_server_additional_gpus(map, ret_gpus, err)) < 0)
+		return r;
 	binding = json_pack("{s:s,s:O}", "nonce", nonce, "tee-pubkey", pubkey);
 	if (!binding || (r = cu_jcs_serialize(binding, &canon, &canon_size, err)) < 0)
 		return binding ? r : cu_fail(err, CU_ERR_NOMEM, "parse", "out of memory");

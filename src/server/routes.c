@@ -327,8 +327,8 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 	struct cu_service *svc = ctx;
 	struct cu_error err = { 0 };
 	struct cu_session s = { 0 };
-	json_auto_t *body = NULL, *trace = NULL, *out = NULL;
-	const json_t *runtime;
+	json_auto_t *body = NULL, *trace = NULL, *out = NULL, *gpus = NULL;
+	const json_t *runtime, *additional;
 	const char *session, *ev_b64, *tee, *nonce_s, *status = NULL;
 	_cleanup_free_ uint8_t *evidence = NULL, *nonce = NULL;
 	_cleanup_free_ char *canon = NULL, *token = NULL;
@@ -345,11 +345,17 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 	tee = json_string_value(json_object_get(body, "tee"));
 	runtime = json_object_get(body, "runtime_data");
 	nonce_s = json_string_value(json_object_get(runtime, "nonce"));
+	additional = json_object_get(body, "additional_evidence");
 	if (!session || !ev_b64 || !json_is_object(runtime) || !nonce_s) {
 		cu_http_reply_error(
 		    resp, 400, "bad request",
 		    "expected {\"session\", \"evidence\" (base64url), \"runtime_data\": "
 		    "{\"nonce\", ...}}");
+		return;
+	}
+	/* GPUs attested with the CPU, each bound to the same runtime data */
+	if (additional && cu_server_additional_gpus(additional, &gpus, &err) < 0) {
+		cu_http_reply_error(resp, 400, "bad request", err.message);
 		return;
 	}
 	if (cu_base64url_decode(ev_b64, strlen(ev_b64), &evidence, &ev_size) < 0 ||
@@ -386,7 +392,9 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 		                   .binding_digest = digest,
 		                   .runtime = runtime,
 		                   .nonce = s.nonce,
-		                   .nonce_size = sizeof(s.nonce) };
+		                   .nonce_size = sizeof(s.nonce),
+		                   .gpus = gpus,
+		                   .gpu_binding = digest };
 	if (cu_server_attest(svc, &in, &token, &trace, &status, &err) < 0) {
 		struct cu_error aerr = { 0 };
 

@@ -124,6 +124,14 @@ struct cu_attest_in {
 	const uint8_t *gpu_binding;
 };
 
+/*
+ * Additional evidence, the map {tee: evidence}: NVIDIA GPUs ("nvidia":
+ * {"device_evidence_list": [...]}) as a new array of device objects in
+ * *ret_gpus (NULL when there are none); any other member is refused by name.
+ */
+int cu_server_additional_gpus(const json_t *map, json_t **ret_gpus,
+                              struct cu_error *err) _must_check_;
+
 /* Verify, appraise and sign: the EAR token, the explanation and the status name. */
 int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char **ret_token,
                      json_t **ret_trace, const char **ret_status,

@@ -261,6 +261,7 @@ def run(tmp):
         kbs(srv, pki)
         kbs_gpus(srv, pki, gsim, tmp)
         agent_gpus(srv, data, pki, gsim, tmp)
+        native_gpus(srv, pki, gsim)
         releases(srv, data, pki, tmp)
         tdx_guest(srv, data, dsim, tmp)
         metrics_and_logs(srv)
@@ -697,6 +698,42 @@ def kbs_gpus(srv, pki, gsim, tmp):
     st, b, _ = srv.req("POST", "/kbs/v0/attest", body, headers={"Cookie": cookie})
     check("kbs: additional evidence changed after the CPU signed the binding is refused",
           st == 401 and b"REPORT_DATA" in b and b"expected" in b, b)
+
+
+def native_gpus(srv, pki, gsim):
+    """/v1/attest with additional_evidence: the GPUs bound to the same runtime data."""
+    st, b, _ = srv.req("GET", "/v1/challenge")
+    ch = json.loads(b)
+    rt = {"nonce": ch["nonce"], "tee-pubkey": TEE_PUBKEY}
+    digest = hashlib.sha384(jcs(rt)).digest()
+
+    def gpu(d):
+        r = subprocess.run([GPU_SIM, "evidence", gsim, "--nonce", d.hex()], capture_output=True,
+                           check=True, text=True)
+        return json.loads(r.stdout)
+
+    body = {"session": ch["session"], "evidence": b64u(report(pki, digest)),
+            "runtime_data": rt,
+            "additional_evidence": {"nvidia": {"device_evidence_list": [gpu(digest)]}}}
+    st, b, _ = srv.req("POST", "/v1/attest", body)
+    res = json.loads(b) if st == 200 else {}
+    sub = token_claims(res.get("token", "")).get("submods", {}) if st == 200 else {}
+    check("v1 attest with a GPU: submodules cpu0 and gpu0, affirming",
+          sorted(sub) == ["cpu0", "gpu0"] and res.get("status") == "affirming", b[:300])
+    st, b, _ = srv.req("GET", "/v1/challenge")
+    ch = json.loads(b)
+    rt = {"nonce": ch["nonce"], "tee-pubkey": TEE_PUBKEY}
+    digest = hashlib.sha384(jcs(rt)).digest()
+    body = {"session": ch["session"], "evidence": b64u(report(pki, digest)),
+            "runtime_data": rt,
+            "additional_evidence": {"nvidia": {"device_evidence_list": [gpu(b"\x01" * 48)]}}}
+    st, b, _ = srv.req("POST", "/v1/attest", body)
+    check("v1 attest: a GPU bound to other runtime data is refused, naming it",
+          st == 401 and b"gpu0: nvgpu: the request nonce" in b, b)
+    body["additional_evidence"] = {"amd-gpu": {}}
+    st, b, _ = srv.req("POST", "/v1/attest", body)
+    check("v1 attest: additional evidence Custos cannot check: 400 naming it",
+          st == 400 and b"amd-gpu" in b, b)
 
 
 def agent_gpus(srv, data, pki, gsim, tmp):
