@@ -43,15 +43,9 @@ bench:
 	@scripts/install-deps.sh --bench
 	@test -f build-release/build.ninja || $(MESON) setup build-release -Dbuildtype=release
 	$(MESON) compile -C build-release bench/bench_snp bench/bench_dcap bench/bench_nitro bench/bench_appraise bench/bench_tpm bench/bench_nvgpu \
-		bench/bench_custosd custosd:executable custos:executable tools/custos-snp-sim
-	./build-release/bench/bench_snp ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
-	bench/bench_dcap.sh build-release ../shared/corpus/tdx/dcap-qvl-tdx-v4-uptodate 5 2
-	bench/bench_dcap.sh build-release ../shared/corpus/sgx/dcap-qvl-sgx-v3-config-swhardening 5 2
-	./build-release/bench/bench_nitro ../shared/corpus/nitro/evervault-nondebug-2022 5 2
-	bench/bench_tpm.sh build-release 5 2
-	./build-release/bench/bench_nvgpu ../shared/corpus/nvidia-gpu/trustee-coco-ci-h100 5 2
-	./build-release/bench/bench_appraise ../shared/corpus/sev-snp/gsg-milan-v2-debug 5 2
-	bench/bench_custosd.sh build-release 3 5 1,16,64
+		bench/bench_custosd custosd:executable custos:executable custos-agent:executable \
+		tools/custos-snp-sim
+	scripts/bench-report.py build-release
 
 # libFuzzer targets, each run for FUZZ_SECONDS under ASan+UBSan, seeded from tests/fuzz/seeds.
 fuzz: deps

@@ -7,7 +7,7 @@
 #
 #   bench/bench_custosd.sh [BUILD_DIR] [RUNS] [SECONDS] [CLIENTS]
 #
-# (defaults build-release 3 5 1,16,64; run from the source root). This script
+# (defaults build-release 3 5 1,16,64,256; run from the source root). This script
 # prepares a fresh data directory and a simulated SEV-SNP platform, starts
 # custosd, creates a tenant, a release policy and a secret through the admin
 # API, runs BUILD_DIR/bench/bench_custosd, checks the audit chain, and stops
@@ -20,7 +20,7 @@ set -eu
 B=${1:-build-release}
 RUNS=${2:-3}
 SECS=${3:-5}
-CLIENTS=${4:-1,16,64}
+CLIENTS=${4:-1,16,64,256}
 for t in custosd custos tools/custos-snp-sim bench/bench_custosd; do
 	[ -x "$B/$t" ] || { echo "bench_custosd: $B/$t is missing: build it first" >&2; exit 2; }
 done
@@ -54,6 +54,9 @@ JSON
 if grep -q '^rate_limit' "$D/data/custosd.conf"; then
 	sed -i 's/^rate_limit.*/rate_limit = 0/' "$D/data/custosd.conf"
 fi
+# ... and the connections per address: 256 clients are 256 connections from it.
+sed -i '/^max_connections_per_ip/d' "$D/data/custosd.conf"
+echo "max_connections_per_ip = 512" >>"$D/data/custosd.conf"
 
 "$B/custosd" --data "$D/data" --listen 127.0.0.1:0 --log "$D/requests.log" \
 	--insecure-test-root "$D/pki/ark.pem" >"$D/custosd.out" 2>"$D/custosd.err" &

@@ -39,10 +39,13 @@ softhsm2
 
 # --bench: also Node.js and npm, which run the benchmarks' peers from the npm
 # registry. Only installed (from Debian) when the commands are absent, so a
-# newer Node.js already on the machine is left alone.
+# newer Node.js already on the machine is left alone. And faketime, which runs
+# the Nitro peer at its sample's time (it checks certificates against the
+# clock and takes no time), and gnuplot for docs/benchmarks.png.
 if [ "${1:-}" = "--bench" ]; then
 	command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
 	command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+	PACKAGES="$PACKAGES faketime gnuplot-nox"
 fi
 
 missing=""
