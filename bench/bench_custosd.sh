@@ -14,7 +14,8 @@
 # custosd. The data directory goes under $BENCH_TMPDIR (default /var/tmp): it
 # must be on a real disk, or the durable audit costs nothing (the benchmark
 # prints the file system type). BENCH_KEEP=1 keeps the directory (custosd's
-# request log, database) and prints where it is; BENCH_ARGS passes more
+# request log, database) and prints where it is; BENCH_FILL=N fills the store
+# with N other resources and audit records first; BENCH_ARGS passes more
 # options to bench_custosd (e.g. --no-presign, --floor-seconds 3).
 set -eu
 B=${1:-build-release}
@@ -58,6 +59,17 @@ fi
 sed -i '/^max_connections_per_ip/d' "$D/data/custosd.conf"
 echo "max_connections_per_ip = 512" >>"$D/data/custosd.conf"
 
+# BENCH_FILL=N: the store holds N other resources and N audit records first (the scale
+# benchmark, bench/bench_scale.sh); the schema comes from a first start.
+if [ -n "${BENCH_FILL:-}" ]; then
+	"$B/custosd" --data "$D/data" --listen 127.0.0.1:0 >"$D/fill.out" 2>&1 &
+	PID=$!
+	for _ in $(seq 100); do grep -q listening "$D/fill.out" 2>/dev/null && break; sleep 0.1; done
+	kill "$PID"
+	wait "$PID" || true
+	PID=
+	python3 "$(dirname "$0")/fill_store.py" "$D/data/custosd.db" "$BENCH_FILL"
+fi
 "$B/custosd" --data "$D/data" --listen 127.0.0.1:0 --log "$D/requests.log" \
 	--insecure-test-root "$D/pki/ark.pem" >"$D/custosd.out" 2>"$D/custosd.err" &
 PID=$!

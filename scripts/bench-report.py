@@ -49,6 +49,8 @@ def pieces(b):
          ["bench/bench_resources.py", b, "5"]),
         ("custosd", "custosd end to end (KBS attest and release on loopback)",
          ["bench/bench_custosd.sh", b, "3", "5", "1,16,64,256"]),
+        ("scale", "Scale: release with 10^3, 10^5 and 10^6 resources and audit records",
+         ["bench/bench_scale.sh", b, "3"]),
     ]
 
 
@@ -101,7 +103,8 @@ def parse(out):
             e2e.append({"clients": int(g[0]), "rt": g[1], "rt_lo": g[2], "rt_hi": g[3],
                         "p50": g[4], "p90": g[7], "p99": g[10], "ratio": g[13],
                         "ratio_lo": g[14], "ratio_hi": g[15], "line": l})
-        if re.match(r"^(resource: |custosd memory|floor, raw|round trips in all|audit: )", l):
+        if re.match(r"^(resource: |scale: |custosd memory|floor, raw|round trips in all|audit: )",
+                    l):
             notes.append(l.strip())
     return rows, peers, e2e, notes
 
@@ -232,6 +235,14 @@ def write(path, results, mach, started, png_ok, png_name):
             w("\nResource use (median of the runs, min-max):\n\n")
             for r in res:
                 w(f"- {r}\n")
+        scale = [n[len("scale: "):] for *_, ns, _rc, _o in results for n in ns
+                 if n.startswith("scale: ")]
+        if scale:
+            w("\nScale: one client attesting and releasing while the store holds other "
+              "resources and audit records (bench/fill_store.py; the audit chain verified "
+              "after each run); the release step should not grow:\n\n")
+            for r in scale:
+                w(f"- {r}\n")
         e2e_rows = [r for *_, e2e, _n, _rc, _o in results for r in e2e]
         if e2e_rows:
             w("\nEnd to end through custosd on loopback (KBS auth, attest, release as JWE; "
@@ -243,7 +254,7 @@ def write(path, results, mach, started, png_ok, png_name):
                   f"{r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | "
                   f"{r['ratio']:.3f} ({r['ratio_lo']:.3f}-{r['ratio_hi']:.3f}) |\n")
             notes = [n for *_, ns, _rc, _o in results for n in ns
-                     if not n.startswith("resource: ")]
+                     if not n.startswith(("resource: ", "scale: "))]
             for n in notes:
                 w(f"\n    {n}")
             w("\n")
