@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include <custos/custos.h>
+
 #include "../src/evidence/snp.h"
 
 double bench_now(void);
@@ -43,6 +45,29 @@ struct bench_pair {
 };
 
 void bench_compare(const struct bench_pair *p, int runs, double secs);
+
+/*
+ * Evidence whose floor is one signature: cu_verify of the evidence (format,
+ * options), against OpenSSL alone verifying `sig` (DER, or the raw RSA
+ * signature) over `tbs` with `key` and the digest `md`.
+ */
+struct bench_one_sig {
+	cu_verifier *v;
+	const char *format;
+	const uint8_t *ev;
+	size_t size;
+	const struct cu_verify_opts *o;
+	EVP_PKEY *key;
+	const EVP_MD *md;
+	const unsigned char *sig;
+	size_t sig_len;
+	const uint8_t *tbs;
+	size_t n;
+};
+
+/* bench_pair functions over a struct bench_one_sig. */
+void bench_one_sig_floor(void *ctx);
+void bench_one_sig_custos(void *ctx);
 
 /* The floor of one report verification: raw OpenSSL ECDSA P-384 SHA-384 over the signed bytes. */
 void bench_floor_verify(const struct bench_sample *s);

@@ -21,41 +21,6 @@
 #include "../src/crypto/cose.h"
 #include "bench-util.h"
 
-struct nitro_ctx {
-	cu_verifier *v;
-	const uint8_t *doc;
-	size_t size;
-	const struct cu_verify_opts *o;
-	EVP_PKEY *key;
-	const unsigned char *der;
-	size_t der_len;
-	const uint8_t *tbs;
-	size_t n;
-};
-
-/* the floor: the document's one ECDSA P-384 signature, with OpenSSL alone */
-static void nitro_floor(void *ctx)
-{
-	struct nitro_ctx *c = ctx;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, c->key) != 1 ||
-	    EVP_DigestVerify(md, c->der, c->der_len, c->tbs, c->n) != 1)
-		bench_die("floor verification failed");
-	EVP_MD_CTX_free(md);
-}
-
-static void nitro_custos(void *ctx)
-{
-	struct nitro_ctx *c = ctx;
-	struct cu_error err = { 0 };
-	json_t *claims;
-
-	if (cu_verify(c->v, "nitro", c->doc, c->size, c->o, &claims, &err) < 0)
-		bench_die(err.message);
-	json_decref(claims);
-}
-
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "../shared/corpus/nitro/evervault-nondebug-2022";
@@ -127,8 +92,9 @@ int main(int argc, char **argv)
 	printf("AWS Nitro attestation document verification, single thread, chain cached\n");
 	printf("sample: %s (verify_at %s), %d runs of %.1f s each\n", dir, at_s, runs, secs);
 	{
-		struct nitro_ctx c = { v, doc, size, &o, key, der, (size_t)der_len, tbs, n };
-		struct bench_pair pair = { nitro_floor, nitro_custos, &c };
+		struct bench_one_sig c = { v,   "nitro",         doc, size, &o, key, EVP_sha384(),
+			                   der, (size_t)der_len, tbs, n };
+		struct bench_pair pair = { bench_one_sig_floor, bench_one_sig_custos, &c };
 
 		bench_compare(&pair, runs, secs);
 	}

@@ -23,40 +23,6 @@
 #include "../src/base/time.h"
 #include "bench-util.h"
 
-struct gpu_ctx {
-	cu_verifier *v;
-	const uint8_t *ev;
-	size_t size;
-	const struct cu_verify_opts *o;
-	EVP_PKEY *key;
-	const unsigned char *der;
-	size_t der_len;
-	const uint8_t *tbs;
-	size_t n;
-};
-
-static void gpu_floor(void *ctx)
-{
-	struct gpu_ctx *c = ctx;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, c->key) != 1 ||
-	    EVP_DigestVerify(md, c->der, c->der_len, c->tbs, c->n) != 1)
-		bench_die("floor verification failed");
-	EVP_MD_CTX_free(md);
-}
-
-static void gpu_custos(void *ctx)
-{
-	struct gpu_ctx *c = ctx;
-	struct cu_error err = { 0 };
-	json_t *claims;
-
-	if (cu_verify(c->v, "nvgpu", c->ev, c->size, c->o, &claims, &err) < 0)
-		bench_die(err.message);
-	json_decref(claims);
-}
-
 static uint8_t *load(const char *dir, const char *name, size_t *size)
 {
 	struct cu_error err = { 0 };
@@ -127,8 +93,9 @@ int main(int argc, char **argv)
 	    "thread, chains cached\n");
 	printf("sample: %s (verify_at %s), %d runs of %.1f s each\n", dir, at_s, runs, secs);
 	{
-		struct gpu_ctx c = { v, rep, size, &o, key, der, (size_t)der_len, rep, sig_off };
-		struct bench_pair pair = { gpu_floor, gpu_custos, &c };
+		struct bench_one_sig c = { v,   "nvgpu",         rep, size,   &o, key, EVP_sha384(),
+			                   der, (size_t)der_len, rep, sig_off };
+		struct bench_pair pair = { bench_one_sig_floor, bench_one_sig_custos, &c };
 
 		printf("\nraw report, chain as extra collateral (custos verify --cert):\n");
 		bench_compare(&pair, runs, secs);

@@ -29,19 +29,7 @@ if (!rejected) {
   console.error('peer: a tampered quote verified');
   process.exit(1);
 }
-const rates = [];
-for (let r = 0; r < runs; r++) {
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  let t;
-  do {
-    verify(quote, collateral, at);
-    n++;
-    t = Number(process.hrtime.bigint() - t0) / 1e9;
-  } while (t < secs);
-  rates.push(n / t);
-  console.log(`peer run ${r + 1}: ${(n / t).toFixed(0)} quotes/s`);
-}
-rates.sort((a, b) => a - b);
-console.log(`peer median: ${rates[Math.floor(runs / 2)].toFixed(0)} quotes/s ` +
-            `(status ${result.status}, tampered copy rejected)`);
+require('./peer_util.js')
+  .measure(() => verify(quote, collateral, at), runs, secs, 'quotes',
+           `status ${result.status}, tampered copy rejected`)
+  .catch((e) => { console.error(String(e)); process.exit(1); });

@@ -47,20 +47,9 @@ tampered[doc.length - 96 + 10] ^= 1; // a byte of r
 if (attestEnclave(tlsCert, pcrs, tampered) !== false)
   die('a tampered document verified');
 
-const rates = [];
-for (let r = 0; r < runs; r++) {
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  let t;
-  do {
+require('./peer_util.js')
+  .measure(() => {
     if (!attestEnclave(tlsCert, pcrs, doc))
       die('the document was not accepted');
-    n++;
-    t = Number(process.hrtime.bigint() - t0) / 1e9;
-  } while (t < secs);
-  rates.push(n / t);
-  console.log(`peer run ${r + 1}: ${(n / t).toFixed(0)} documents/s`);
-}
-rates.sort((a, b) => a - b);
-console.log(`peer median: ${rates[Math.floor(runs / 2)].toFixed(0)} documents/s ` +
-            '(accepted with PCR0/1/2/8, wrong PCR8 and tampered signature rejected)');
+  }, runs, secs, 'documents', 'accepted with PCR0/1/2/8, wrong PCR8 and tampered signature rejected')
+  .catch((e) => die(String(e)));

@@ -54,20 +54,7 @@ function die(msg) {
   if (!rejected)
     die('a tampered report verified');
 
-  const rates = [];
-  for (let r = 0; r < runs; r++) {
-    let n = 0;
-    const t0 = process.hrtime.bigint();
-    let t;
-    do {
-      await sdk.verify_attestation_report(b64, vcek);
-      n++;
-      t = Number(process.hrtime.bigint() - t0) / 1e9;
-    } while (t < secs);
-    rates.push(n / t);
-    console.log(`peer run ${r + 1}: ${(n / t).toFixed(0)} reports/s`);
-  }
-  rates.sort((a, b) => a - b);
-  console.log(`peer median: ${rates[Math.floor(runs / 2)].toFixed(0)} reports/s ` +
-              '(accepted, measurement and chip_id as expected, tampered copy rejected)');
+  await require('./peer_util.js').measure(
+      () => sdk.verify_attestation_report(b64, vcek), runs, secs, 'reports',
+      'accepted, measurement and chip_id as expected, tampered copy rejected');
 })().catch((e) => die(String(e)));
