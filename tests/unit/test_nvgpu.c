@@ -61,6 +61,18 @@ static char *corpus_device(const char *sample, const char *chain)
 	return out;
 }
 
+/* A new verifier, when the corpus is there (the test is skipped otherwise). */
+static cu_verifier *corpus_verifier(void)
+{
+	struct cu_error err;
+	cu_verifier *v = NULL;
+
+	if (!tu_corpus_dir())
+		skip(); /* does not return */
+	assert_int_equal(cu_verifier_new(&v, &err), 0);
+	return v;
+}
+
 static int verify(cu_verifier *v, const void *ev, size_t size, int64_t at, const uint8_t *rd,
                   size_t rd_size, json_t **ret, struct cu_error *err)
 {
@@ -201,14 +213,9 @@ static void test_corpus_binding(void **state)
 {
 	uint8_t rd[48];
 	struct cu_error err;
-	cu_verifier *v;
+	cu_verifier *v = corpus_verifier();
 	char *ev;
 
-	if (!tu_corpus_dir()) {
-		skip();
-		return;
-	}
-	assert_int_equal(cu_verifier_new(&v, &err), 0);
 	ev = corpus_device("nvtrust-hopper-h100-sample", "cert_chain.pem");
 	assert_int_equal(
 	    cu_hex_decode("931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb", 64,
@@ -241,13 +248,7 @@ static void test_corpus_raw_and_bitflips(void **state)
 	static const char *const samples[] = { "nvtrust-hopper-h100-sample",
 		                               "trustee-coco-ci-h100" };
 	struct cu_error err;
-	cu_verifier *v;
-
-	if (!tu_corpus_dir()) {
-		skip();
-		return;
-	}
-	assert_int_equal(cu_verifier_new(&v, &err), 0);
+	cu_verifier *v = corpus_verifier();
 	for (size_t s = 0; s < 2; s++) {
 		size_t size, pem_size, flips = 0;
 		char *bin = corpus_file(samples[s], "report.bin", &size);
@@ -295,13 +296,7 @@ static void test_corpus_bad_chains(void **state)
 	static const char *const chains[] = { "chain_case2.pem", "chain_case3.pem",
 		                              "chain_case4.pem" };
 	struct cu_error err;
-	cu_verifier *v;
-
-	if (!tu_corpus_dir()) {
-		skip();
-		return;
-	}
-	assert_int_equal(cu_verifier_new(&v, &err), 0);
+	cu_verifier *v = corpus_verifier();
 	for (size_t i = 0; i < 3; i++) {
 		char *ev = corpus_device("nvtrust-hopper-h100-sample", chains[i]);
 
