@@ -341,7 +341,7 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 
 			cu_http_log_set(req, "decision", "rejected");
 			if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.bytes, ev.size,
-			                                "rejected", err.message, &aerr) < 0)
+			                                gpus, "rejected", err.message, &aerr) < 0)
 				kbs_error(resp, 401, "HTTPFailed", aerr.message);
 			else
 				kbs_error(resp, 401, "AttestationError", err.message);
@@ -349,8 +349,8 @@ void cu_kbs_attest(void *ctx, struct cu_http_request *req, struct cu_http_respon
 		}
 	}
 	cu_http_log_set(req, "decision", status);
-	if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.bytes, ev.size, status, NULL,
-	                                &err) < 0 ||
+	if (cu_server_audit_attestation(svc, "kbs", s.id, s.tee, ev.bytes, ev.size, gpus, status,
+	                                NULL, &err) < 0 ||
 	    cu_store_session_set_token(svc->store, s.id, token, &err) < 0) {
 		kbs_error(resp, 401, "HTTPFailed", err.message);
 		goto out;

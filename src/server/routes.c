@@ -175,14 +175,21 @@ int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char
 	return 0;
 }
 
-/* Append an attestation to the audit log; the reply waits for it to be durable. */
+/*
+ * Append an attestation to the audit log; the reply waits for it to be
+ * durable. The evidence is kept by digest: the primary evidence's bytes, and
+ * each additional device's RFC 8785 form (gpus, may be NULL).
+ */
 int cu_server_audit_attestation(struct cu_service *svc, const char *api, const char *session,
                                 const char *tee, const uint8_t *evidence, size_t size,
-                                const char *status, const char *reason, struct cu_error *err)
+                                const json_t *gpus, const char *status, const char *reason,
+                                struct cu_error *err)
 {
 	uint8_t md[32];
 	char hex[65];
-	json_t *rec;
+	const json_t *dev;
+	json_t *rec, *digests = NULL;
+	size_t i;
 	int r;
 
 	cu_sha256(evidence, size, md);
@@ -192,6 +199,25 @@ int cu_server_audit_attestation(struct cu_service *svc, const char *api, const c
 	                cu_policy_get_ref(svc->appraisal));
 	if (rec && reason)
 		json_object_set_new(rec, "reason", json_string(reason));
+	if (rec && json_array_size(gpus) &&
+	    (!(digests = json_array()) ||
+	     json_object_set_new(rec, "additional_evidence_sha256", digests) < 0))
+		json_decref(TAKE_PTR(rec));
+	json_array_foreach (rec ? gpus : NULL, i, dev) {
+		_cleanup_free_ char *canon = NULL;
+		size_t n;
+
+		if (cu_jcs_serialize(dev, &canon, &n, err) < 0) {
+			json_decref(rec);
+			return err ? err->code : CU_ERR_NOMEM;
+		}
+		cu_sha256(canon, n, md);
+		cu_hex_encode(md, sizeof(md), hex);
+		if (json_array_append_new(digests, json_string(hex)) < 0) {
+			json_decref(TAKE_PTR(rec));
+			break;
+		}
+	}
 	if (!rec)
 		return cu_fail(err, CU_ERR_NOMEM, "audit", "audit: out of memory");
 	r = cu_store_audit_append(svc->store, now(), "attestation", rec, NULL, err);
@@ -399,8 +425,8 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 		struct cu_error aerr = { 0 };
 
 		cu_http_log_set(req, "decision", "rejected");
-		if (cu_server_audit_attestation(svc, "v1", s.id, tee, evidence, ev_size, "rejected",
-		                                err.message, &aerr) < 0)
+		if (cu_server_audit_attestation(svc, "v1", s.id, tee, evidence, ev_size, gpus,
+		                                "rejected", err.message, &aerr) < 0)
 			cu_http_reply_error(resp, 503, "audit", aerr.message);
 		else
 			cu_http_reply_error(resp, err.code == CU_ERR_INVALID_ARG ? 400 : 401,
@@ -409,7 +435,7 @@ static void h_v1_attest(void *ctx, struct cu_http_request *req, struct cu_http_r
 		return;
 	}
 	cu_http_log_set(req, "decision", status);
-	if (cu_server_audit_attestation(svc, "v1", s.id, tee, evidence, ev_size, status, NULL,
+	if (cu_server_audit_attestation(svc, "v1", s.id, tee, evidence, ev_size, gpus, status, NULL,
 	                                &err) < 0 ||
 	    cu_store_session_set_token(svc->store, s.id, token, &err) < 0) {
 		/* Nothing is acknowledged that is not on record. */

@@ -137,10 +137,14 @@ int cu_server_attest(struct cu_service *svc, const struct cu_attest_in *in, char
                      json_t **ret_trace, const char **ret_status,
                      struct cu_error *err) _must_check_;
 
-/* Record an attestation in the audit log (durable before any reply). */
+/*
+ * Record an attestation in the audit log (durable before any reply), its
+ * evidence by digest: the primary's bytes, and each additional device (gpus,
+ * NULL when none) by the SHA-256 of its RFC 8785 form.
+ */
 int cu_server_audit_attestation(struct cu_service *svc, const char *api, const char *session,
                                 const char *tee, const uint8_t *evidence, size_t size,
-                                const char *status, const char *reason,
+                                const json_t *gpus, const char *status, const char *reason,
                                 struct cu_error *err) _must_check_;
 
 /* The route table (routes.c). */

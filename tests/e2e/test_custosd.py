@@ -640,6 +640,13 @@ def kbs_gpus(srv, pki, gsim, tmp):
     check("one EAR with submodules cpu0, gpu0, gpu1, all affirming",
           sorted(sub) == ["cpu0", "gpu0", "gpu1"]
           and all(m.get("ear.status") == "affirming" for m in sub.values()), sub.keys())
+    con = sqlite3.connect(os.path.join(srv.data, "custosd.db"), timeout=10)
+    rec = json.loads(con.execute("SELECT data FROM audit WHERE kind = 'attestation' "
+                                 "ORDER BY seq DESC LIMIT 1").fetchone()[0])
+    con.close()
+    want = [hashlib.sha256(jcs(d)).hexdigest() for d in gpus]
+    check("the audit record keeps each GPU's evidence by digest (SHA-256 of its RFC 8785 form)",
+          rec.get("additional_evidence_sha256") == want, rec)
     g = sub.get("gpu0", {}).get("ear.veraison.annotated-evidence", {})
     check("the GPU submodule carries the GPU's verified claims and its RIM comparison",
           g.get("tee") == "nvidia-gpu" and g.get("gpu", {}).get("rim", {}).get("result") == "match"
