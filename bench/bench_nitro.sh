@@ -21,31 +21,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$build/bench/bench_nitro" "$dir" "$runs" "$secs" | tee "$tmp/custos.out"
-custos=$(sed -n 's/^median: .* custos \([0-9]*\)\/s.*/\1/p' "$tmp/custos.out")
-[ -n "$custos" ] || exit 1
-
-for c in node npm faketime; do
-	if ! command -v $c >/dev/null; then
-		echo "peer: node, npm and faketime are needed for $peer (scripts/install-deps.sh --bench installs them)" >&2
-		exit 1
-	fi
-done
+. "$here/peer_common.sh"
+run_custos "$build/bench/bench_nitro" "$dir" "$runs" "$secs"
+need "$peer" node npm faketime
 npm install --silent --no-audit --no-fund --prefix "$tmp" "$peer@$peer_version" >&2
 at=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).verify_at' "$dir/sample.json")
 # -m: libfaketime for a multi-threaded program; the monotonic clock (the
 # peer's timer) is left alone. The module's own messages (it prints why it
 # rejects a document) are shown only if the peer fails.
-{
-	rc=0
-	faketime -m --exclude-monotonic "$at" \
-		node "$here/nitro_peer.js" "$tmp" "$dir" "$runs" "$secs" 2>"$tmp/peer.err" || rc=$?
-	echo $rc >"$tmp/peer.rc"
-} | tee "$tmp/peer.out"
-if [ "$(cat "$tmp/peer.rc")" != 0 ]; then
-	cat "$tmp/peer.err" >&2
-	exit 1
-fi
-peer_rate=$(sed -n 's/^peer median: \([0-9]*\) .*/\1/p' "$tmp/peer.out")
-[ -n "$peer_rate" ] || exit 1
-echo "custos/peer ($peer $peer_version): $custos / $peer_rate = $(awk "BEGIN { printf \"%.1f\", $custos / $peer_rate }")x"
+run_peer faketime -m --exclude-monotonic "$at" \
+	node "$here/nitro_peer.js" "$tmp" "$dir" "$runs" "$secs"
+compare "$peer $peer_version"

@@ -23,21 +23,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$build/bench/bench_snp" "$dir" "$runs" "$secs" | tee "$tmp/custos.out"
-custos=$(sed -n 's/^median: .* custos \([0-9]*\)\/s.*/\1/p' "$tmp/custos.out")
-[ -n "$custos" ] || exit 1
-
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	echo "peer: node and npm are needed for $peer (scripts/install-deps.sh --bench installs them)" >&2
-	exit 1
-fi
+. "$here/peer_common.sh"
+run_custos "$build/bench/bench_snp" "$dir" "$runs" "$secs"
+need "$peer" node npm
 npm install --silent --no-audit --no-fund --prefix "$tmp" "$peer@$peer_version" "pako@$pako_version" >&2
-{
-	rc=0
-	node "$here/snp_peer.js" "$tmp" "$dir" "$runs" "$secs" || rc=$?
-	echo $rc >"$tmp/peer.rc"
-} | tee "$tmp/peer.out"
-[ "$(cat "$tmp/peer.rc")" = 0 ] || exit 1
-peer_rate=$(sed -n 's/^peer median: \([0-9]*\) .*/\1/p' "$tmp/peer.out")
-[ -n "$peer_rate" ] || exit 1
-echo "custos/peer ($peer $peer_version): $custos / $peer_rate = $(awk "BEGIN { printf \"%.1f\", $custos / $peer_rate }")x"
+run_peer node "$here/snp_peer.js" "$tmp" "$dir" "$runs" "$secs"
+compare "$peer $peer_version"

@@ -7,29 +7,23 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const [moduleDir, dir, runsArg, secsArg] = process.argv.slice(2);
-const { verify } = require(path.join(moduleDir, 'node_modules/@phala/dcap-qvl'));
+const { args, die, measure } = require('./peer_util.js');
+const { dir, runs, secs, load } = args();
+const { verify } = load('@phala/dcap-qvl');
 const quote = fs.readFileSync(path.join(dir, 'quote.bin'));
 const collateral = JSON.parse(fs.readFileSync(path.join(dir, 'collateral.json'), 'utf8'));
 const sample = JSON.parse(fs.readFileSync(path.join(dir, 'sample.json'), 'utf8'));
 const at = Date.parse(sample.verify_at) / 1000;
-const runs = parseInt(runsArg || '5', 10);
-const secs = parseFloat(secsArg || '2');
 
 const result = verify(quote, collateral, at);
-if (result.status !== sample.expected.tcb_status) {
-  console.error(`peer: status ${result.status}, expected ${sample.expected.tcb_status}`);
-  process.exit(1);
-}
+if (result.status !== sample.expected.tcb_status)
+  die(`status ${result.status}, expected ${sample.expected.tcb_status}`);
 const tampered = Buffer.from(quote);
 tampered[100] ^= 1; // inside the signed body
 let rejected = false;
 try { verify(tampered, collateral, at); } catch (e) { rejected = true; }
-if (!rejected) {
-  console.error('peer: a tampered quote verified');
-  process.exit(1);
-}
-require('./peer_util.js')
-  .measure(() => verify(quote, collateral, at), runs, secs, 'quotes',
-           `status ${result.status}, tampered copy rejected`)
-  .catch((e) => { console.error(String(e)); process.exit(1); });
+if (!rejected)
+  die('a tampered quote verified');
+measure(() => verify(quote, collateral, at), runs, secs, 'quotes',
+        `status ${result.status}, tampered copy rejected`)
+  .catch((e) => die(String(e)));

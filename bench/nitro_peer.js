@@ -11,18 +11,12 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const [moduleDir, dir, runsArg, secsArg] = process.argv.slice(2);
-const { attestEnclave } = require(path.join(moduleDir, 'node_modules/@evervault/attestation-bindings'));
+const { args, die, measure } = require('./peer_util.js');
+const { dir, runs, secs, load } = args();
+const { attestEnclave } = load('@evervault/attestation-bindings');
 const doc = fs.readFileSync(path.join(dir, 'attestation_doc.cbor'));
 const tlsCertPath = path.join(dir, 'tls_cert.der');
 const sample = JSON.parse(fs.readFileSync(path.join(dir, 'sample.json'), 'utf8'));
-const runs = parseInt(runsArg || '5', 10);
-const secs = parseFloat(secsArg || '2');
-
-function die(msg) {
-  console.error(`peer: ${msg}`);
-  process.exit(1);
-}
 
 if (!fs.existsSync(tlsCertPath))
   die(`${dir} has no tls_cert.der: attestEnclave checks that the document's user_data ` +
@@ -47,8 +41,7 @@ tampered[doc.length - 96 + 10] ^= 1; // a byte of r
 if (attestEnclave(tlsCert, pcrs, tampered) !== false)
   die('a tampered document verified');
 
-require('./peer_util.js')
-  .measure(() => {
+measure(() => {
     if (!attestEnclave(tlsCert, pcrs, doc))
       die('the document was not accepted');
   }, runs, secs, 'documents', 'accepted with PCR0/1/2/8, wrong PCR8 and tampered signature rejected')

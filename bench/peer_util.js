@@ -1,8 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shared by the peers' drivers: RUNS runs of SECONDS each of one verification
-// (sync or async), a rate per run, and the median line the shell scripts read:
-// "peer median: N <unit>/s (<what was checked>)".
+// Shared by the peers' drivers: their arguments (MODULE_DIR SAMPLE_DIR RUNS
+// SECONDS), a refusal that ends the run, and RUNS runs of SECONDS each of one
+// verification (sync or async), a rate per run, and the median line the shell
+// scripts read: "peer median: N <unit>/s (<what was checked>)".
 'use strict';
+const path = require('path');
+
+function args() {
+  const [moduleDir, dir, runsArg, secsArg] = process.argv.slice(2);
+  return {
+    dir,
+    runs: parseInt(runsArg || '5', 10),
+    secs: parseFloat(secsArg || '2'),
+    // the peer, installed under MODULE_DIR by the shell script
+    load: (name) => require(path.join(moduleDir, 'node_modules', name)),
+  };
+}
+
+function die(msg) {
+  console.error(`peer: ${msg}`);
+  process.exit(1);
+}
 
 async function measure(verifyOnce, runs, secs, unit, checked) {
   const rates = [];
@@ -22,4 +40,4 @@ async function measure(verifyOnce, runs, secs, unit, checked) {
   console.log(`peer median: ${rates[Math.floor(runs / 2)].toFixed(0)} ${unit}/s (${checked})`);
 }
 
-module.exports = { measure };
+module.exports = { args, die, measure };

@@ -11,17 +11,11 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const [moduleDir, dir, runsArg, secsArg] = process.argv.slice(2);
-const sdk = require(path.join(moduleDir, 'node_modules/@lit-protocol/sev-snp-utils-sdk'));
+const { args, die, measure } = require('./peer_util.js');
+const { dir, runs, secs, load } = args();
+const sdk = load('@lit-protocol/sev-snp-utils-sdk');
 const report = fs.readFileSync(path.join(dir, 'report.bin'));
 const sample = JSON.parse(fs.readFileSync(path.join(dir, 'sample.json'), 'utf8'));
-const runs = parseInt(runsArg || '5', 10);
-const secs = parseFloat(secsArg || '2');
-
-function die(msg) {
-  console.error(`peer: ${msg}`);
-  process.exit(1);
-}
 
 (async () => {
   if (!fs.existsSync(path.join(dir, 'vcek.der')))
@@ -54,7 +48,7 @@ function die(msg) {
   if (!rejected)
     die('a tampered report verified');
 
-  await require('./peer_util.js').measure(
+  await measure(
       () => sdk.verify_attestation_report(b64, vcek), runs, secs, 'reports',
       'accepted, measurement and chip_id as expected, tampered copy rejected');
 })().catch((e) => die(String(e)));

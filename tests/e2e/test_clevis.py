@@ -32,14 +32,7 @@ def run(tmp):
         else:
             print("# SKIP: clevis or jose missing (scripts/install-deps.sh installs them)")
         return
-    data, pki = os.path.join(tmp, "data"), os.path.join(tmp, "pki")
-    subprocess.run([base.CUSTOSD, "init", data], check=True, capture_output=True)
-    subprocess.run([base.SIM, "init", pki], check=True, capture_output=True)
-    shutil.copy(os.path.join(pki, "vcek.pem"), os.path.join(data, "collateral"))
-    shutil.copy(os.path.join(pki, "ask.pem"), os.path.join(data, "collateral"))
-    measurement = base.report(pki)[0x90:0xC0].hex()
-    with open(os.path.join(data, "refvalues.json"), "w") as f:
-        json.dump({"version": 1, "sets": {"measurements": {"values": [measurement]}}}, f)
+    data, pki = base.affirmed_sim_data(tmp)
     srv = base.Server(data, ["--insecure-test-root", os.path.join(pki, "ark.pem")])
     env = dict(os.environ, PATH=os.pathsep.join(
         [os.path.abspath(PIN_DIR), os.path.dirname(base.CUSTOS), os.environ["PATH"]]))

@@ -131,6 +131,21 @@ def sev_json(rep):
     return j
 
 
+def affirmed_sim_data(tmp):
+    """A data directory (custosd init) and a simulated SEV-SNP platform whose VCEK and ASK
+    are collateral and whose workload's measurement is the one reference value:
+    (data, pki). custosd trusts it with --insecure-test-root PKI/ark.pem."""
+    data, pki = os.path.join(tmp, "data"), os.path.join(tmp, "pki")
+    subprocess.run([CUSTOSD, "init", data], check=True, capture_output=True)
+    subprocess.run([SIM, "init", pki], check=True, capture_output=True)
+    shutil.copy(os.path.join(pki, "vcek.pem"), os.path.join(data, "collateral"))
+    shutil.copy(os.path.join(pki, "ask.pem"), os.path.join(data, "collateral"))
+    measurement = report(pki)[0x90:0xC0].hex()
+    with open(os.path.join(data, "refvalues.json"), "w") as f:
+        json.dump({"version": 1, "sets": {"measurements": {"values": [measurement]}}}, f)
+    return data, pki
+
+
 def pem_to_der(path):
     text = open(path).read()
     body = "".join(l for l in text.splitlines() if l and not l.startswith("-----"))

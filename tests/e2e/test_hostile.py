@@ -100,14 +100,7 @@ def mutate(rng, body):
 
 
 def run(tmp):
-    data, pki = os.path.join(tmp, "data"), os.path.join(tmp, "pki")
-    subprocess.run([base.CUSTOSD, "init", data], check=True, capture_output=True)
-    subprocess.run([base.SIM, "init", pki], check=True, capture_output=True)
-    shutil.copy(os.path.join(pki, "vcek.pem"), os.path.join(data, "collateral"))
-    shutil.copy(os.path.join(pki, "ask.pem"), os.path.join(data, "collateral"))
-    measurement = base.report(pki)[0x90:0xC0].hex()
-    with open(os.path.join(data, "refvalues.json"), "w") as f:
-        json.dump({"version": 1, "sets": {"measurements": {"values": [measurement]}}}, f)
+    data, pki = base.affirmed_sim_data(tmp)
     # Under AddressSanitizer freed memory waits in a quarantine (256 MiB by default)
     # before reuse; a small one keeps the RSS check about custosd, not ASan. Leaks
     # are LeakSanitizer's to report when custosd exits (checked through its status).
