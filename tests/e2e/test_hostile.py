@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import random
-import shutil
 import socket
 import ssl
 import subprocess

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,30 @@ const char *tu_corpus_dir(void)
 	fprintf(stderr, "evidence corpus not found at %s: corpus tests skipped\n",
 	        dir ? dir : "(unset)");
 	return NULL;
+}
+
+int tu_for_each_sample(const char *kind, bool (*fn)(const char *dir, const char *name, void *ctx),
+                       void *ctx)
+{
+	const char *corpus = tu_corpus_dir();
+	char root[1024], dir[2048];
+	struct dirent **names;
+	int n, checked = 0;
+
+	if (!corpus)
+		skip(); /* does not return */
+	snprintf(root, sizeof(root), "%s/%s", corpus, kind);
+	n = scandir(root, &names, NULL, alphasort);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.') {
+			snprintf(dir, sizeof(dir), "%s/%s", root, names[i]->d_name);
+			checked += fn(dir, names[i]->d_name, ctx);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return checked;
 }
 
 uint8_t *tu_read_file(const char *path, size_t *ret_size)

@@ -3,6 +3,7 @@
 #define CU_TEST_UTIL_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,14 @@
  * absent. Absence is a test failure under CI=true (DESIGN.md "Tests").
  */
 const char *tu_corpus_dir(void);
+
+/*
+ * Call fn(dir, name, ctx) for each sample directory of the corpus kind
+ * ("tpm"), in name order; dot entries are left out. The test is skipped when
+ * there is no corpus. Returns how many calls returned true (samples checked).
+ */
+int tu_for_each_sample(const char *kind, bool (*fn)(const char *dir, const char *name, void *ctx),
+                       void *ctx);
 
 /* Read a whole file (fails the test on error). Caller frees. */
 uint8_t *tu_read_file(const char *path, size_t *ret_size);

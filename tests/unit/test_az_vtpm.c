@@ -9,7 +9,6 @@
  * flipped, the runtime claims' user-data disagreeing with the binding, an
  * unknown member, another version.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,40 +234,25 @@ static void check_sample(struct sample *s)
 	expect_stage(s, "parse", "versions 1 and 2");
 }
 
+static bool check_one(const char *dir, const char *name, void *kind)
+{
+	struct sample s;
+
+	print_message("# %s/%s\n", (const char *)kind, name);
+	sample_load(&s, kind, dir);
+	check_sample(&s);
+	sample_done(&s);
+	return true;
+}
+
 static void test_corpus(void **state)
 {
 	static const char *const kinds[] = { "az-snp-vtpm", "az-tdx-vtpm" };
-	const char *corpus = tu_corpus_dir();
 	int checked = 0;
 
 	(void)state;
-	if (!corpus) {
-		skip();
-		return;
-	}
-	for (size_t k = 0; k < 2; k++) {
-		char kind[512], dir[1024];
-		struct dirent **names;
-		int n;
-
-		snprintf(kind, sizeof(kind), "%s/%s", corpus, kinds[k]);
-		n = scandir(kind, &names, NULL, alphasort);
-		assert_true(n > 0);
-		for (int i = 0; i < n; i++) {
-			struct sample s;
-
-			if (names[i]->d_name[0] != '.') {
-				snprintf(dir, sizeof(dir), "%s/%s", kind, names[i]->d_name);
-				print_message("# %s/%s\n", kinds[k], names[i]->d_name);
-				sample_load(&s, kinds[k], dir);
-				check_sample(&s);
-				sample_done(&s);
-				checked++;
-			}
-			free(names[i]);
-		}
-		free(names);
-	}
+	for (size_t k = 0; k < 2; k++)
+		checked += tu_for_each_sample(kinds[k], check_one, (void *)kinds[k]);
 	assert_true(checked >= 3);
 }
 

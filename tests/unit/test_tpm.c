@@ -14,7 +14,6 @@
  * not a restricted signing key, a scheme other than the AK's, qualifying data,
  * the PCR list, PCR selections, unknown members, unsupported parts.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,36 +206,21 @@ static void sample_done(struct sample *s)
 
 typedef void (*sample_fn)(struct sample *s);
 
+static bool run_sample(const char *dir, const char *name, void *fn)
+{
+	struct sample s;
+
+	if (!sample_load(&s, dir))
+		return false;
+	print_message("# %s\n", name);
+	((sample_fn)fn)(&s);
+	sample_done(&s);
+	return true;
+}
+
 static void for_each_sample(sample_fn fn)
 {
-	const char *corpus = tu_corpus_dir();
-	char kind[512], dir[1024];
-	struct dirent **names;
-	int n, checked = 0;
-
-	if (!corpus) {
-		skip();
-		return;
-	}
-	snprintf(kind, sizeof(kind), "%s/tpm", corpus);
-	n = scandir(kind, &names, NULL, alphasort);
-	assert_true(n > 0);
-	for (int i = 0; i < n; i++) {
-		struct sample s;
-
-		if (names[i]->d_name[0] != '.') {
-			snprintf(dir, sizeof(dir), "%s/%s", kind, names[i]->d_name);
-			if (sample_load(&s, dir)) {
-				print_message("# %s\n", names[i]->d_name);
-				fn(&s);
-				sample_done(&s);
-				checked++;
-			}
-		}
-		free(names[i]);
-	}
-	free(names);
-	assert_true(checked >= 2);
+	assert_true(tu_for_each_sample("tpm", run_sample, (void *)fn) >= 2);
 }
 
 /* Verifies as the sample says; SHA-1 signatures only under the INSECURE switch. */
