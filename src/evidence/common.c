@@ -12,7 +12,9 @@
 
 #include "../base/encoding.h"
 #include "../base/error.h"
+#include "../crypto/openssl-util.h"
 #include "../crypto/sig.h"
+#include "../crypto/x509.h"
 #include "evidence.h"
 
 int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
@@ -37,6 +39,49 @@ int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
 		*ret = v->state[slot];
 	pthread_mutex_unlock(&v->lock);
 	return r;
+}
+
+int cu_append_test_roots(cu_verifier *v, STACK_OF(X509) * roots, struct cu_error *err)
+{
+	int n = sk_X509_num(roots);
+
+	for (int i = 0; i < sk_X509_num(v->test_roots); i++) {
+		X509 *x = sk_X509_value(v->test_roots, i);
+
+		if (!X509_up_ref(x))
+			goto nomem;
+		if (!sk_X509_push(roots, x)) {
+			X509_free(x);
+			goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	while (sk_X509_num(roots) > n)
+		X509_free(sk_X509_pop(roots));
+	return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
+}
+
+int cu_pinned_roots(cu_verifier *v, const char *pem, const uint8_t pin[32], const char *what,
+                    STACK_OF(X509) * *ret, struct cu_error *err)
+{
+	STACK_OF(X509) *roots = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	uint8_t d[32];
+	int r;
+
+	r = cu_x509_parse_any((const uint8_t *)pem, strlen(pem), &roots, &crls, NULL);
+	cu_crl_stack_freep(&crls);
+	if (r != 1 || cu_x509_sha256(sk_X509_value(roots, 0), d) < 0 || memcmp(d, pin, 32)) {
+		cu_x509_stack_freep(&roots);
+		return cu_fail(err, CU_ERR_INTERNAL, "init", "%s does not match its pin", what);
+	}
+	if ((r = cu_append_test_roots(v, roots, err)) < 0) {
+		cu_x509_stack_freep(&roots);
+		return r;
+	}
+	*ret = roots;
+	return 0;
 }
 
 int cu_json_set_hex(json_t *obj, const char *key, const uint8_t *data, size_t size)

@@ -1027,35 +1027,14 @@ static int state_build(cu_verifier *v, struct dcap_state **ret, struct cu_error 
 {
 	struct dcap_state *st = calloc(1, sizeof(*st));
 	json_t *docs = v->collateral->dcap_docs;
-	STACK_OF(X509) *pem = NULL;
-	STACK_OF(X509_CRL) *no_crls = NULL;
-	uint8_t d[32];
 	int r;
 
-	if (!st || !(st->roots = sk_X509_new_null()))
+	if (!st)
 		goto nomem;
-	r = cu_x509_parse_any((const uint8_t *)intel_root_pem, sizeof(intel_root_pem) - 1, &pem,
-	                      &no_crls, NULL);
-	cu_crl_stack_freep(&no_crls);
-	if (r != 1 || cu_x509_sha256(sk_X509_value(pem, 0), d) < 0 ||
-	    memcmp(d, intel_root_sha256, 32) != 0 ||
-	    !sk_X509_push(st->roots, sk_X509_value(pem, 0))) {
-		cu_x509_stack_freep(&pem);
+	if ((r = cu_pinned_roots(v, intel_root_pem, intel_root_sha256,
+	                         "dcap: compiled-in Intel SGX Root CA", &st->roots, err)) < 0) {
 		cu_dcap_state_free(st);
-		return cu_fail(err, CU_ERR_INTERNAL, "init",
-		               "dcap: compiled-in Intel SGX Root CA does not match its pin");
-	}
-	(void)sk_X509_shift(pem);
-	cu_x509_stack_freep(&pem);
-	for (int i = 0; i < sk_X509_num(v->test_roots); i++) {
-		X509 *x = sk_X509_value(v->test_roots, i);
-
-		if (!X509_up_ref(x))
-			goto nomem;
-		if (!sk_X509_push(st->roots, x)) {
-			X509_free(x);
-			goto nomem;
-		}
+		return r;
 	}
 	if (json_array_size(docs) && !(st->docs = calloc(json_array_size(docs), sizeof(*st->docs))))
 		goto nomem;

@@ -72,6 +72,22 @@ int cu_verifier_state(cu_verifier *v, enum cu_format_id slot,
                       int (*build)(cu_verifier *v, void **ret, struct cu_error *err),
                       void (*state_free)(void *state), void **ret, struct cu_error *err);
 
+/*
+ * The verifier's INSECURE test roots appended to `roots` (each a new
+ * reference), after the pinned vendor roots a format trusts. 0 or CU_ERR_NOMEM
+ * (then nothing was appended).
+ */
+int cu_append_test_roots(cu_verifier *v, STACK_OF(X509) * roots, struct cu_error *err);
+
+/*
+ * A vendor root compiled in (`pem`, one certificate) into a new stack *ret,
+ * checked against the SHA-256 of its DER (`pin`), then the verifier's test
+ * roots. CU_ERR_INTERNAL "<what> does not match its pin", or CU_ERR_NOMEM;
+ * *ret is left NULL on error.
+ */
+int cu_pinned_roots(cu_verifier *v, const char *pem, const uint8_t pin[32], const char *what,
+                    STACK_OF(X509) * *ret, struct cu_error *err);
+
 /* The binding stage: 64 bytes of report data against opts->report_data, when given. */
 int cu_check_report_data(const uint8_t rd[64], const struct cu_verify_opts *opts, const char *tee,
                          const char *field, struct cu_error *err);

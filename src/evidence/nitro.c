@@ -407,27 +407,14 @@ static void nitro_state_free(void *p)
 static int state_build(cu_verifier *v, void **ret, struct cu_error *err)
 {
 	struct nitro_state *st = calloc(1, sizeof(*st));
-	STACK_OF(X509_CRL) *crls = NULL;
-	uint8_t d[32];
+	int r;
 
-	if (!st ||
-	    cu_x509_parse_any((const uint8_t *)aws_root_pem, sizeof(aws_root_pem) - 1, &st->roots,
-	                      &crls, NULL) != 1 ||
-	    cu_x509_sha256(sk_X509_value(st->roots, 0), d) < 0 ||
-	    memcmp(d, aws_root_sha256, 32) != 0) {
-		cu_crl_stack_freep(&crls);
+	if (!st)
+		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
+	if ((r = cu_pinned_roots(v, aws_root_pem, aws_root_sha256,
+	                         "nitro: the compiled-in AWS root", &st->roots, err)) < 0) {
 		nitro_state_free(st);
-		return cu_fail(err, CU_ERR_INTERNAL, "init",
-		               "nitro: the compiled-in AWS root does not match its pin");
-	}
-	cu_crl_stack_freep(&crls);
-	for (int i = 0; i < sk_X509_num(v->test_roots); i++) {
-		X509 *x = sk_X509_value(v->test_roots, i);
-
-		if (!X509_up_ref(x) || !sk_X509_push(st->roots, x)) {
-			nitro_state_free(st);
-			return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
-		}
+		return r;
 	}
 	*ret = st;
 	return 0;

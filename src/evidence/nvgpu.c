@@ -594,29 +594,6 @@ static void nvgpu_state_free(void *p)
 	free(st);
 }
 
-static int pinned_roots(cu_verifier *v, const char *pem, size_t pem_size, const uint8_t pin[32],
-                        STACK_OF(X509) * *ret, struct cu_error *err)
-{
-	_cleanup_crl_stack_ STACK_OF(X509_CRL) *crls = NULL;
-	uint8_t d[32];
-
-	if (cu_x509_parse_any((const uint8_t *)pem, pem_size, ret, &crls, NULL) != 1 ||
-	    cu_x509_sha256(sk_X509_value(*ret, 0), d) < 0 || memcmp(d, pin, 32))
-		return cu_fail(err, CU_ERR_INTERNAL, "init",
-		               "nvgpu: a compiled-in NVIDIA root does not match its pin");
-	for (int i = 0; i < sk_X509_num(v->test_roots); i++) {
-		X509 *x = sk_X509_value(v->test_roots, i);
-
-		if (!X509_up_ref(x))
-			return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
-		if (!sk_X509_push(*ret, x)) {
-			X509_free(x);
-			return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
-		}
-	}
-	return 0;
-}
-
 static int state_build(cu_verifier *v, void **ret, struct cu_error *err)
 {
 	struct nvgpu_state *st = calloc(1, sizeof(*st));
@@ -626,10 +603,12 @@ static int state_build(cu_verifier *v, void **ret, struct cu_error *err)
 
 	if (!st)
 		return cu_fail(err, CU_ERR_NOMEM, "init", "out of memory");
-	if ((r = pinned_roots(v, device_root_pem, sizeof(device_root_pem) - 1, device_root_sha256,
-	                      &st->device_roots, err)) < 0 ||
-	    (r = pinned_roots(v, rim_root_pem, sizeof(rim_root_pem) - 1, rim_root_sha256,
-	                      &st->rim_roots, err)) < 0)
+	if ((r = cu_pinned_roots(v, device_root_pem, device_root_sha256,
+	                         "nvgpu: the compiled-in NVIDIA Device Identity CA",
+	                         &st->device_roots, err)) < 0 ||
+	    (r = cu_pinned_roots(v, rim_root_pem, rim_root_sha256,
+	                         "nvgpu: the compiled-in NVIDIA RIM root", &st->rim_roots, err)) <
+	        0)
 		goto fail;
 	json_array_foreach (docs, i, d)
 		n += !strcmp(json_string_value(json_object_get(d, "kind")) ?: "", "swid_rim");

@@ -619,14 +619,8 @@ static int state_build(cu_verifier *v, struct snp_state **ret, struct cu_error *
 			goto fail;
 		}
 	}
-	for (int i = 0; i < sk_X509_num(v->test_roots); i++) {
-		X509 *x = sk_X509_value(v->test_roots, i);
-
-		if (!X509_up_ref(x) || !sk_X509_push(st->roots, x)) {
-			r = cu_fail(err, CU_ERR_NOMEM, "collateral", "out of memory");
-			goto fail;
-		}
-	}
+	if ((r = cu_append_test_roots(v, st->roots, err)) < 0)
+		goto fail;
 	for (size_t i = 0; cu_snp_intermediates[i]; i++)
 		if ((r = push_pem(st->intermediates, cu_snp_intermediates[i])) < 0) {
 			r = cu_fail(err, r, "init",
