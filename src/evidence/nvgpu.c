@@ -151,6 +151,7 @@ struct opaque_field {
 	uint16_t type;
 	const uint8_t *p;
 	size_t n;
+	size_t text_n; /* text fields: the length without the NUL padding */
 };
 
 struct gpu_report {
@@ -193,6 +194,7 @@ static int parse_opaque(struct cu_bytes *o, struct gpu_report *g, struct cu_erro
 
 			while (n > 0 && f->p[n - 1] == 0)
 				n--;
+			f->text_n = n;
 			for (size_t i = 0; i < n; i++)
 				if (!isprint(f->p[i]))
 					return BAD("opaque field %s is not text",
@@ -448,16 +450,15 @@ static int report_claims(const struct gpu_report *g, json_t **ret)
 {
 	json_auto_t *c = json_object(), *gpu = json_object(), *m = json_object(),
 	            *op = json_object();
-	char key[64], ver[8];
+	char key[64];
 	int k = 0;
 
 	if (!c || !gpu || !m || !op)
 		return CU_ERR_NOMEM;
-	snprintf(ver, sizeof(ver), "1.1");
 	k |= set(c, "tee", json_string("nvidia-gpu"));
 	k |= cu_json_set_hex(c, "report_data", g->nonce, sizeof(g->nonce));
 	k |= set(gpu, "arch", json_string("hopper"));
-	k |= set(gpu, "spdm_version", json_string(ver));
+	k |= set(gpu, "spdm_version", json_string("1.1"));
 	k |= cu_json_set_hex(gpu, "request_nonce", g->nonce, sizeof(g->nonce));
 	k |= cu_json_set_hex(gpu, "response_nonce", g->resp_nonce, sizeof(g->resp_nonce));
 	k |= set(gpu, "slot", json_integer(g->req_slot & 0x0f));
@@ -479,11 +480,7 @@ static int report_claims(const struct gpu_report *g, json_t **ret)
 			name = key;
 		}
 		if (opaque_is_text(f->type)) {
-			size_t n = f->n;
-
-			while (n > 0 && f->p[n - 1] == 0)
-				n--;
-			k |= set(op, name, json_stringn((const char *)f->p, n));
+			k |= set(op, name, json_stringn((const char *)f->p, f->text_n));
 		} else if (f->type == OPAQUE_MSRSCNT) {
 			json_t *a = json_array();
 
